@@ -1,0 +1,195 @@
+// The kernel interface: the only thing a model graph may call. Three backends implement it
+// (js.ts: the reference, native.ts, wasm.ts) and every kernel takes its shapes explicitly,
+// output first and sizes last, with B batch, T tokens, C channels, NH heads, HS head size.
+
+export type BackendName = 'js' | 'native' | 'wasm';
+
+export const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'js'];
+
+export type Activation = 'none' | 'gelu';
+
+/** sentence-transformers Pooling modes, in the order Pooling concatenates them. */
+export type PoolMode = 'cls' | 'max' | 'mean' | 'meanSqrtLen' | 'weightedMean' | 'lastToken';
+
+/**
+ * `Buf` is flat float32 storage owned by the backend: a Float32Array for js and native,
+ * an offset into linear memory for wasm. A graph obtains every Buf from `weight` or `alloc`.
+ *
+ * Sequences are right-padded to T: token t of sequence b is real iff t < lengths[b], and
+ * every lengths[b] is in 1..T. Rows of padded tokens hold unspecified finite values.
+ */
+export interface Kernels<Buf = unknown> {
+  readonly name: BackendName;
+
+  /** Takes a weight tensor once at load time; the backend keeps it for the model's lifetime. */
+  weight(data: Float32Array): Buf;
+  /** Activation storage of `length` floats; its contents are unspecified until written. */
+  alloc(length: number): Buf;
+  /** Gives back storage obtained from `alloc`. */
+  free(buffer: Buf): void;
+  /** Copies `data` to the start of `buffer`. */
+  write(buffer: Buf, data: Float32Array): void;
+  /** Copies the first `length` floats of `buffer` out. */
+  read(buffer: Buf, length: number): Float32Array;
+  /** How many floats `buffer` holds. */
+  length(buffer: Buf): number;
+
+  /**
+   * out (N,C) = words[ids] + positions[positionIds] + types[typeIds].
+   * words is (V,C), positions is (P,C), types is (TV,C); types null means no token-type table.
+   * Every id must index inside its table.
+   */
+  embed(
+    out: Buf,
+    ids: Int32Array, positionIds: Int32Array, typeIds: Int32Array | null,
+    words: Buf, positions: Buf, types: Buf | null,
+    N: number, C: number, V: number, P: number, TV: number,
+  ): void;
+
+  /**
+   * out (M,N) = activation(inp (M,K) · weight (N,K)ᵀ + bias (N)) + residual (M,N).
+   * weight has the PyTorch Linear layout; residual null adds nothing; out may alias residual.
+   */
+  linear(
+    out: Buf, inp: Buf, weight: Buf, bias: Buf, residual: Buf | null,
+    M: number, K: number, N: number, activation: Activation,
+  ): void;
+
+  /** out (M,C) = (inp - mean) / sqrt(var + eps) · gamma (C) + beta (C), per row; out may alias inp. */
+  layerNorm(out: Buf, inp: Buf, gamma: Buf, beta: Buf, M: number, C: number, eps: number): void;
+
+  /**
+   * Self-attention core. q, k, v and out are (B,T,NH·HS) with head h in columns h·HS..(h+1)·HS.
+   * out = softmax(q·kᵀ/√HS + positionBias + mask) · v, where the mask hides keys t ≥ lengths[b]
+   * and positionBias (NH,T,T), if given, is shared by every sequence of the batch.
+   */
+  attention(
+    out: Buf, q: Buf, k: Buf, v: Buf, positionBias: Buf | null, lengths: Int32Array,
+    B: number, T: number, NH: number, HS: number,
+  ): void;
+
+  /** out (B,C) = one sentence-transformers pooling mode over the real tokens of hidden (B,T,C). */
+  pool(out: Buf, hidden: Buf, lengths: Int32Array, B: number, T: number, C: number, mode: PoolMode): void;
+}
+
+/** A kernel was handed shapes, ids or buffers that do not fit together. */
+export class KernelShapeError extends Error {
+  constructor(kernel: string, problem: string) {
+    super(`sentvec kernel ${kernel}: ${problem}`);
+    this.name = 'KernelShapeError';
+  }
+}
+
+function positiveInts(kernel: string, sizes: Record<string, number>): void {
+  for (const [name, value] of Object.entries(sizes)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new KernelShapeError(kernel, `${name} must be a positive integer, got ${value}`);
+    }
+  }
+}
+
+function holds<Buf>(k: Kernels<Buf>, kernel: string, name: string, buffer: Buf, floats: number): void {
+  const found = k.length(buffer);
+  if (found < floats) throw new KernelShapeError(kernel, `${name} holds ${found} floats, needs ${floats}`);
+}
+
+function idsInRange(kernel: string, name: string, ids: Int32Array, count: number, limit: number): void {
+  if (ids.length < count) throw new KernelShapeError(kernel, `${name} has ${ids.length} entries, needs ${count}`);
+  for (let i = 0; i < count; i++) {
+    if (ids[i] < 0 || ids[i] >= limit) {
+      throw new KernelShapeError(kernel, `${name}[${i}] = ${ids[i]} is outside 0..${limit - 1}`);
+    }
+  }
+}
+
+/**
+ * Wraps a backend so every call is checked against the shapes it is given before any kernel
+ * runs: a wrong shape becomes an Error naming the kernel and the operand, never a wrong vector.
+ */
+export function withShapeChecks<Buf>(k: Kernels<Buf>): Kernels<Buf> {
+  return {
+    name: k.name,
+    weight: (data) => k.weight(data),
+    alloc: (length) => {
+      positiveInts('alloc', { length });
+      return k.alloc(length);
+    },
+    free: (buffer) => k.free(buffer),
+    write: (buffer, data) => {
+      holds(k, 'write', 'buffer', buffer, data.length);
+      k.write(buffer, data);
+    },
+    read: (buffer, length) => {
+      holds(k, 'read', 'buffer', buffer, length);
+      return k.read(buffer, length);
+    },
+    length: (buffer) => k.length(buffer),
+    embed: (out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV) => {
+      positiveInts('embed', { N, C, V, P, TV });
+      if ((types === null) !== (typeIds === null)) {
+        throw new KernelShapeError('embed', 'typeIds and types must both be given or both be null');
+      }
+      holds(k, 'embed', 'out', out, N * C);
+      holds(k, 'embed', 'words', words, V * C);
+      holds(k, 'embed', 'positions', positions, P * C);
+      idsInRange('embed', 'ids', ids, N, V);
+      idsInRange('embed', 'positionIds', positionIds, N, P);
+      if (types !== null && typeIds !== null) {
+        holds(k, 'embed', 'types', types, TV * C);
+        idsInRange('embed', 'typeIds', typeIds, N, TV);
+      }
+      k.embed(out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV);
+    },
+    linear: (out, inp, weight, bias, residual, M, K, N, activation) => {
+      positiveInts('linear', { M, K, N });
+      holds(k, 'linear', 'out', out, M * N);
+      holds(k, 'linear', 'inp', inp, M * K);
+      holds(k, 'linear', 'weight', weight, N * K);
+      holds(k, 'linear', 'bias', bias, N);
+      if (residual !== null) holds(k, 'linear', 'residual', residual, M * N);
+      if (activation !== 'none' && activation !== 'gelu') {
+        throw new KernelShapeError('linear', `unknown activation ${String(activation)}`);
+      }
+      k.linear(out, inp, weight, bias, residual, M, K, N, activation);
+    },
+    layerNorm: (out, inp, gamma, beta, M, C, eps) => {
+      positiveInts('layerNorm', { M, C });
+      if (!(eps > 0)) throw new KernelShapeError('layerNorm', `eps must be positive, got ${eps}`);
+      holds(k, 'layerNorm', 'out', out, M * C);
+      holds(k, 'layerNorm', 'inp', inp, M * C);
+      holds(k, 'layerNorm', 'gamma', gamma, C);
+      holds(k, 'layerNorm', 'beta', beta, C);
+      k.layerNorm(out, inp, gamma, beta, M, C, eps);
+    },
+    attention: (out, q, k_, v, positionBias, lengths, B, T, NH, HS) => {
+      positiveInts('attention', { B, T, NH, HS });
+      const size = B * T * NH * HS;
+      holds(k, 'attention', 'out', out, size);
+      holds(k, 'attention', 'q', q, size);
+      holds(k, 'attention', 'k', k_, size);
+      holds(k, 'attention', 'v', v, size);
+      if (positionBias !== null) holds(k, 'attention', 'positionBias', positionBias, NH * T * T);
+      checkLengths('attention', lengths, B, T);
+      k.attention(out, q, k_, v, positionBias, lengths, B, T, NH, HS);
+    },
+    pool: (out, hidden, lengths, B, T, C, mode) => {
+      positiveInts('pool', { B, T, C });
+      holds(k, 'pool', 'out', out, B * C);
+      holds(k, 'pool', 'hidden', hidden, B * T * C);
+      checkLengths('pool', lengths, B, T);
+      if (!POOL_MODES.includes(mode)) throw new KernelShapeError('pool', `unknown mode ${String(mode)}`);
+      k.pool(out, hidden, lengths, B, T, C, mode);
+    },
+  };
+}
+
+export const POOL_MODES: readonly PoolMode[] = ['cls', 'max', 'mean', 'meanSqrtLen', 'weightedMean', 'lastToken'];
+
+function checkLengths(kernel: string, lengths: Int32Array, B: number, T: number): void {
+  if (lengths.length < B) throw new KernelShapeError(kernel, `lengths has ${lengths.length} entries, needs ${B}`);
+  for (let b = 0; b < B; b++) {
+    if (lengths[b] < 1 || lengths[b] > T) {
+      throw new KernelShapeError(kernel, `lengths[${b}] = ${lengths[b]} is outside 1..${T}`);
+    }
+  }
+}
