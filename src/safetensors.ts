@@ -1,0 +1,265 @@
+// Safetensors checkpoints from bytes: header parsing, validation, zero-copy float32 views.
+// Format: https://github.com/huggingface/safetensors#format — an 8-byte little-endian header
+// length n, n bytes of UTF-8 JSON, then the data section that every data_offsets pair indexes.
+// Bytes in, never files, so the same code runs in browsers and edge runtimes.
+
+export class SafetensorsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SafetensorsError';
+  }
+}
+
+export interface TensorInfo {
+  name: string;
+  dtype: string;
+  shape: number[];
+  file: string;
+  /** Byte range within that file's bytes (not within the data section). */
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsFile {
+  file: string;
+  metadata: Record<string, string>;
+  tensors: Map<string, TensorInfo>;
+  bytes: Uint8Array;
+}
+
+// Sub-byte dtypes (F4, F6) are why sizes are kept in bits.
+const DTYPE_BITS: Readonly<Record<string, number>> = {
+  BOOL: 8, U8: 8, I8: 8, F8_E5M2: 8, F8_E4M3: 8, F8_E8M0: 8, F4: 4, F6_E2M3: 6, F6_E3M2: 6,
+  I16: 16, U16: 16, F16: 16, BF16: 16,
+  I32: 32, U32: 32, F32: 32,
+  I64: 64, U64: 64, F64: 64, C64: 64,
+};
+
+// The limit the reference implementation enforces (safetensors tensor.rs, MAX_HEADER_SIZE).
+const MAX_HEADER_BYTES = 100_000_000;
+
+const describe = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
+const formatShape = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isNonNegativeInteger = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
+  if (bytes.length < 8) {
+    throw new SafetensorsError(`${file}: truncated: ${bytes.length} bytes, too short for the 8-byte header length`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const declaredLength = view.getBigUint64(0, true);
+  if (declaredLength > BigInt(MAX_HEADER_BYTES)) {
+    throw new SafetensorsError(`${file}: header length ${declaredLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  }
+  const headerLength = Number(declaredLength);
+  if (8 + headerLength > bytes.length) {
+    throw new SafetensorsError(
+      `${file}: header length ${headerLength} runs past the end of the file (${bytes.length} bytes): truncated?`);
+  }
+
+  let headerText: string;
+  try {
+    headerText = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+  } catch {
+    throw new SafetensorsError(`${file}: header is not valid UTF-8`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(headerText);
+  } catch (error) {
+    throw new SafetensorsError(`${file}: header is not valid JSON (${(error as Error).message})`);
+  }
+  if (!isPlainObject(header)) {
+    throw new SafetensorsError(`${file}: header must be a JSON object, found ${Array.isArray(header) ? 'an array' : describe(header)}`);
+  }
+
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+  let metadata: Record<string, string> = {};
+  const tensors = new Map<string, TensorInfo>();
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = parseMetadata(entry, file);
+      continue;
+    }
+    const where = `${file}: tensor "${name}"`;
+    if (!isPlainObject(entry)) throw new SafetensorsError(`${where}: entry must be an object, found ${describe(entry)}`);
+    const { dtype, shape, data_offsets: offsets } = entry;
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BITS, dtype)) {
+      throw new SafetensorsError(`${where}: unknown dtype ${describe(dtype)} (known: ${Object.keys(DTYPE_BITS).join(', ')})`);
+    }
+    if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
+      throw new SafetensorsError(`${where}: shape must be an array of non-negative integers, found ${describe(shape)}`);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger) || offsets[0] > offsets[1]) {
+      throw new SafetensorsError(
+        `${where}: data_offsets must be two non-negative integers [begin, end] with begin ≤ end, found ${describe(offsets)}`);
+    }
+    const [begin, end] = offsets as [number, number];
+    const bits = shape.reduce((product: number, size: number) => product * size, DTYPE_BITS[dtype]);
+    if (bits % 8 !== 0 || bits / 8 !== end - begin) {
+      throw new SafetensorsError(
+        `${where}: shape ${formatShape(shape)} of ${dtype} needs ${bits / 8} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`);
+    }
+    if (end > dataLength) {
+      throw new SafetensorsError(
+        `${where}: data_offsets [${begin}, ${end}] run past the end of the ${dataLength}-byte data section: truncated?`);
+    }
+    tensors.set(name, { name, dtype, shape, file, begin: dataStart + begin, end: dataStart + end });
+  }
+
+  const bySpan = [...tensors.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  for (let i = 1; i < bySpan.length; i++) {
+    const previous = bySpan[i - 1];
+    const current = bySpan[i];
+    if (current.begin < previous.end) {
+      throw new SafetensorsError(`${file}: tensor "${current.name}" (data_offsets [${current.begin - dataStart}, ` +
+        `${current.end - dataStart}]) overlaps tensor "${previous.name}" ([${previous.begin - dataStart}, ${previous.end - dataStart}])`);
+    }
+  }
+  return { file, metadata, tensors, bytes };
+}
+
+function parseMetadata(entry: unknown, file: string): Record<string, string> {
+  if (!isPlainObject(entry)) throw new SafetensorsError(`${file}: __metadata__ must be an object, found ${describe(entry)}`);
+  for (const [key, value] of Object.entries(entry)) {
+    if (typeof value !== 'string') {
+      throw new SafetensorsError(`${file}: __metadata__ "${key}" must be a string, found ${describe(value)}`);
+    }
+  }
+  // fromEntries defines own properties, so a "__proto__" key stays data rather than a prototype.
+  return Object.fromEntries(Object.entries(entry)) as Record<string, string>;
+}
+
+/** tensor name → shard file name, from a model.safetensors.index.json. */
+function parseIndex(indexJson: string, file: string): Map<string, string> {
+  let index: unknown;
+  try {
+    index = JSON.parse(indexJson);
+  } catch (error) {
+    throw new SafetensorsError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  if (!isPlainObject(index) || !isPlainObject(index.weight_map)) {
+    throw new SafetensorsError(`${file}: expected an object with a "weight_map" object`);
+  }
+  const weightMap = new Map<string, string>();
+  for (const [name, shard] of Object.entries(index.weight_map)) {
+    // The loader joins shard names onto the checkpoint folder or URL, so anything that could
+    // leave it (separators, "..", drive letters) is refused.
+    if (typeof shard !== 'string' || !/^[^/\\:\0]+$/.test(shard) || shard === '.' || shard === '..') {
+      throw new SafetensorsError(`${file}: tensor "${name}": shard must be a plain file name, found ${describe(shard)}`);
+    }
+    weightMap.set(name, shard);
+  }
+  return weightMap;
+}
+
+/** Shard file names listed by a model.safetensors.index.json, validated (each name a plain file name, no paths). */
+export function shardFiles(indexJson: string, file: string): string[] {
+  return [...new Set(parseIndex(indexJson, file).values())];
+}
+
+// Files may be named by path or URL; the index names shards by their last segment.
+const baseName = (file: string) => file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+export class Checkpoint {
+  private readonly tensors = new Map<string, { info: TensorInfo; bytes: Uint8Array }>();
+  private readonly fileNames: string[];
+
+  /** Merges shards; a tensor name in two shards is an error. With an index, every weight_map entry must be found in its named shard. */
+  constructor(files: SafetensorsFile[], index?: { json: string; file: string }) {
+    this.fileNames = files.map((shard) => shard.file);
+    for (const shard of files) {
+      for (const [name, info] of shard.tensors) {
+        const earlier = this.tensors.get(name);
+        if (earlier) throw new SafetensorsError(`tensor "${name}" appears in both ${earlier.info.file} and ${shard.file}`);
+        this.tensors.set(name, { info, bytes: shard.bytes });
+      }
+    }
+    if (!index) return;
+    for (const [name, shard] of parseIndex(index.json, index.file)) {
+      const found = this.tensors.get(name)?.info;
+      if (found && baseName(found.file) === shard) continue;
+      const loaded = files.find((candidate) => baseName(candidate.file) === shard);
+      throw new SafetensorsError(loaded
+        ? `${index.file}: tensor "${name}" is mapped to ${shard}, which does not contain it` +
+          (found ? ` (found in ${found.file})` : '')
+        : `${index.file}: tensor "${name}" is mapped to ${shard}, which was not loaded (loaded: ${this.fileList()})`);
+    }
+  }
+
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
+  names(): string[] {
+    return [...this.tensors.keys()];
+  }
+
+  /** float32 values of `name`, checked against `shape`: a zero-copy view for aligned F32, a converted copy otherwise. Missing tensor or wrong shape → SafetensorsError naming both. */
+  float32(name: string, shape: readonly number[]): Float32Array {
+    const tensor = this.tensors.get(name);
+    if (!tensor) throw new SafetensorsError(`tensor "${name}" (shape ${formatShape(shape)}) not found in ${this.fileList()}`);
+    const { info, bytes } = tensor;
+    const where = `${info.file}: tensor "${name}"`;
+    if (info.shape.length !== shape.length || info.shape.some((size, axis) => size !== shape[axis])) {
+      throw new SafetensorsError(`${where}: expected shape ${formatShape(shape)}, found ${formatShape(info.shape)}`);
+    }
+    const count = shape.reduce((product, size) => product * size, 1);
+    const byteOffset = bytes.byteOffset + info.begin;
+    const data = new DataView(bytes.buffer, byteOffset, info.end - info.begin);
+    switch (info.dtype) {
+      case 'F32':
+        if (LITTLE_ENDIAN && byteOffset % 4 === 0) return new Float32Array(bytes.buffer, byteOffset, count);
+        return f32Copy(data, count);
+      case 'F16':
+        return f16ToF32(data, count);
+      case 'BF16':
+        return bf16ToF32(data, count);
+      default:
+        throw new SafetensorsError(`${where}: dtype ${info.dtype} cannot be read as float32 (F32, F16 and BF16 can)`);
+    }
+  }
+
+  private fileList(): string {
+    return this.fileNames.join(', ') || 'no files';
+  }
+}
+
+// A Float32Array view needs 4-byte alignment and native little-endian order; otherwise copy.
+function f32Copy(data: DataView, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = data.getFloat32(4 * i, true);
+  return out;
+}
+
+// IEEE binary16 → binary32 by moving fields: the exponent rebias is 127 - 15 = 112; the
+// all-ones exponent keeps its payload so NaN stays NaN and ±inf stays ±inf. Subnormals
+// (exponent 0) are mantissa · 2^-24, exact in float32; this also gives ±0.
+function f16ToF32(data: DataView, count: number): Float32Array {
+  const out = new Float32Array(count);
+  const outBits = new Uint32Array(out.buffer);
+  for (let i = 0; i < count; i++) {
+    const half = data.getUint16(2 * i, true);
+    const sign = (half & 0x8000) << 16;
+    const exponent = (half >> 10) & 0x1f;
+    const mantissa = half & 0x3ff;
+    if (exponent === 0) out[i] = (sign ? -mantissa : mantissa) * 2 ** -24;
+    else if (exponent === 0x1f) outBits[i] = sign | 0x7f800000 | (mantissa << 13);
+    else outBits[i] = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  }
+  return out;
+}
+
+// bfloat16 is the top half of a binary32.
+function bf16ToF32(data: DataView, count: number): Float32Array {
+  const out = new Float32Array(count);
+  const outBits = new Uint32Array(out.buffer);
+  for (let i = 0; i < count; i++) outBits[i] = data.getUint16(2 * i, true) << 16;
+  return out;
+}
