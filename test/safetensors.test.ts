@@ -18,11 +18,10 @@ interface TensorSpec {
 
 /** A file from a header (object, or raw text to write malformed JSON) and its data section. */
 function rawSafetensors(header: unknown, data: Uint8Array, declaredLength?: bigint): Uint8Array {
-  let headerBytes = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
+  const json = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
   // Pad with spaces to a multiple of 8, as the reference writer does, so data starts aligned.
-  const padded = new Uint8Array(Math.ceil(headerBytes.length / 8) * 8).fill(0x20);
-  padded.set(headerBytes);
-  headerBytes = padded;
+  const headerBytes = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20);
+  headerBytes.set(json);
   const file = new Uint8Array(8 + headerBytes.length + data.length);
   new DataView(file.buffer).setBigUint64(0, declaredLength ?? BigInt(headerBytes.length), true);
   file.set(headerBytes, 8);
