@@ -3,10 +3,12 @@
 
 import { BACKEND_NAMES, type BackendName, type Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
+import { loadWasmKernels } from './wasm.js';
 
 type Loader = () => Promise<Kernels>;
 
 const loaders: Partial<Record<BackendName, Loader>> = {
+  wasm: async () => (await loadWasmKernels()) as Kernels,
   js: async () => jsKernels as Kernels,
 };
 

@@ -1,0 +1,12 @@
+// The module's exports, bound by src/backend/wasm.ts. Every buffer is a byte address in linear
+// memory; 0 stands for an absent optional operand, as the JavaScript side never allocates there.
+
+export { linear } from './gemm';
+export { layerNorm } from './layernorm';
+export { attention } from './attention';
+export { embed, pool } from './embed';
+
+/** Where the module's static data ends: the JavaScript allocator hands out memory above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}
