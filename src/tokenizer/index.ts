@@ -1,0 +1,128 @@
+// A WordPiece tokenizer giving the same ids as sentence-transformers on Hugging Face
+// `tokenizers` (TokenizerImpl::encode_single_sequence + post_process) for BERT and MPNet checkpoints.
+import { type AddedToken, AddedTokenSplitter, type Segment } from './added-tokens.js';
+import type { BertNormalizer } from './normalizer.js';
+import type { TokenizerParts } from './parts.js';
+import type { PostProcessor } from './post-processor.js';
+import { bertPreTokenize } from './pre-tokenizer.js';
+import { type TokenizerConfigs, parseJsonFile, specialTokenValue } from './special-tokens.js';
+import { padTokenFromTokenizerJson, partsFromTokenizerJson } from './tokenizer-json.js';
+import { partsFromVocabTxt } from './vocab-txt.js';
+import type { WordPiece } from './wordpiece.js';
+
+export interface TokenizerFiles {
+  'tokenizer.json'?: string;
+  'vocab.txt'?: string;
+  'tokenizer_config.json'?: string;
+  'special_tokens_map.json'?: string;
+}
+
+export class Tokenizer {
+  readonly padId: number;
+  private readonly normalizer: BertNormalizer | null;
+  private readonly splitWords: boolean;
+  private readonly wordPiece: WordPiece;
+  private readonly postProcessor: PostProcessor;
+  private readonly rawSplitter: AddedTokenSplitter;
+  private readonly normalizedSplitter: AddedTokenSplitter;
+
+  private constructor(parts: TokenizerParts, padId: number) {
+    this.normalizer = parts.normalizer;
+    this.splitWords = parts.preTokenizer === 'BertPreTokenizer';
+    this.wordPiece = parts.wordPiece;
+    this.postProcessor = parts.postProcessor;
+    this.padId = padId;
+    // AddedVocabulary::refresh_added_tokens: normalized tokens are searched for in their normalized form.
+    const raw = parts.addedTokens.filter((token) => !token.normalized);
+    const normalized = parts.addedTokens.filter((token) => token.normalized);
+    this.rawSplitter = new AddedTokenSplitter(raw, raw.map((token) => token.content));
+    this.normalizedSplitter = new AddedTokenSplitter(
+      normalized,
+      normalized.map((token) => (this.normalizer === null ? token.content : this.normalizer.normalize(token.content))),
+    );
+  }
+
+  /** source names the folder/URL in error messages */
+  static fromFiles(files: TokenizerFiles, source: string): Tokenizer {
+    const configs: TokenizerConfigs = {
+      config: parseJsonFile(files['tokenizer_config.json'], `${source}/tokenizer_config.json`),
+      specialTokensMap: parseJsonFile(files['special_tokens_map.json'], `${source}/special_tokens_map.json`),
+    };
+    let parts: TokenizerParts;
+    let padFromTokenizerJson: string | undefined;
+    if (files['tokenizer.json'] !== undefined) {
+      const file = `${source}/tokenizer.json`;
+      const json = parseJsonFile(files['tokenizer.json'], file);
+      parts = partsFromTokenizerJson(json, file);
+      padFromTokenizerJson = padTokenFromTokenizerJson(json);
+    } else if (files['vocab.txt'] !== undefined) {
+      if (files['tokenizer_config.json'] === undefined) {
+        throw new Error(`${source}: has vocab.txt but no tokenizer_config.json, so the tokenizer class and its options are unknown`);
+      }
+      parts = partsFromVocabTxt(files['vocab.txt'], configs, source);
+    } else {
+      throw new Error(`${source}: no tokenizer.json and no vocab.txt; one of them is needed to build the tokenizer`);
+    }
+    const padToken = specialTokenValue(configs, 'pad_token', source)?.content ?? padFromTokenizerJson;
+    if (padToken === undefined) {
+      throw new Error(`${source}: no pad token in tokenizer_config.json, special_tokens_map.json or tokenizer.json padding`);
+    }
+    const padId = idOf(padToken, parts.addedTokens, parts.wordPiece);
+    if (padId === undefined) throw new Error(`${source}: the pad token ${JSON.stringify(padToken)} is neither an added token nor in the vocabulary`);
+    return new Tokenizer(parts, padId);
+  }
+
+  /** ids with special tokens, content truncated so the total is at most maxLength (>= number of special tokens) */
+  encode(text: string, maxLength: number): Int32Array {
+    const { prefixIds, suffixIds, numSpecialTokens } = this.postProcessor;
+    if (!Number.isInteger(maxLength) || maxLength < numSpecialTokens) {
+      throw new RangeError(`encode: maxLength must be an integer of at least ${numSpecialTokens} (the special tokens), found ${maxLength}`);
+    }
+    const contentIds = this.contentIds(text, maxLength - numSpecialTokens);
+    const ids = new Int32Array(prefixIds.length + contentIds.length + suffixIds.length);
+    ids.set(prefixIds, 0);
+    ids.set(contentIds, prefixIds.length);
+    ids.set(suffixIds, prefixIds.length + contentIds.length);
+    return ids;
+  }
+
+  // AddedVocabulary::extract_and_normalize, then pre-tokenizer and model on every remaining piece.
+  // Truncation keeps the first ids, so work stops once there are enough.
+  private contentIds(text: string, limit: number): number[] {
+    const ids: number[] = [];
+    const rawSegments: Segment[] = [];
+    this.rawSplitter.split(text, rawSegments);
+    const normalizedSegments: Segment[] = [];
+    const words: string[] = [];
+    for (const rawSegment of rawSegments) {
+      if (ids.length >= limit) break;
+      if (typeof rawSegment === 'number') {
+        ids.push(rawSegment);
+        continue;
+      }
+      normalizedSegments.length = 0;
+      this.normalizedSplitter.split(this.normalizer === null ? rawSegment : this.normalizer.normalize(rawSegment), normalizedSegments);
+      for (const segment of normalizedSegments) {
+        if (ids.length >= limit) break;
+        if (typeof segment === 'number') {
+          ids.push(segment);
+          continue;
+        }
+        words.length = 0;
+        if (this.splitWords) bertPreTokenize(segment, words);
+        else words.push(segment);
+        for (const word of words) {
+          if (ids.length >= limit) break;
+          this.wordPiece.tokenize(word, ids);
+        }
+      }
+    }
+    if (ids.length > limit) ids.length = limit;
+    return ids;
+  }
+}
+
+// AddedVocabulary::token_to_id: added tokens first, then the model's vocabulary.
+function idOf(content: string, addedTokens: AddedToken[], wordPiece: WordPiece): number | undefined {
+  return addedTokens.find((token) => token.content === content)?.id ?? wordPiece.vocab.get(content);
+}

@@ -1,0 +1,78 @@
+// BertNormalizer of Hugging Face `tokenizers` (normalizers/bert.rs), step for step.
+import { isChineseChar, isCleanTextRemoved, isNonspacingMark, isWhitespace } from './unicode.js';
+
+export interface BertNormalizerOptions {
+  cleanText: boolean;
+  handleChineseChars: boolean;
+  stripAccents: boolean;
+  lowercase: boolean;
+}
+
+const CAPITAL_SIGMA = '\u03a3';
+
+export class BertNormalizer {
+  constructor(readonly options: BertNormalizerOptions) {}
+
+  normalize(text: string): string {
+    const { cleanText, handleChineseChars, stripAccents, lowercase } = this.options;
+    let normalized = cleanText || handleChineseChars ? cleanAndSpaceChinese(text, cleanText, handleChineseChars) : text;
+    if (stripAccents && !isAscii(normalized)) normalized = removeNonspacingMarks(normalized.normalize('NFD'));
+    if (lowercase) normalized = lowercaseEachChar(normalized);
+    return normalized;
+  }
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+// bert.rs do_clean_text then do_handle_chinese_chars, fused into one pass that copies unchanged runs whole.
+function cleanAndSpaceChinese(text: string, cleanText: boolean, handleChineseChars: boolean): string {
+  let out = '';
+  let runStart = 0;
+  for (let i = 0; i < text.length; ) {
+    const codePoint = text.codePointAt(i)!;
+    const width = codePoint > 0xffff ? 2 : 1;
+    let replacement: string | undefined;
+    if (cleanText && codePoint !== 0x20) {
+      if (isCleanTextRemoved(codePoint)) replacement = '';
+      else if (isWhitespace(codePoint)) replacement = ' ';
+    }
+    if (replacement === undefined && handleChineseChars && codePoint >= 0x3400 && isChineseChar(codePoint)) {
+      replacement = ' ' + text.slice(i, i + width) + ' ';
+    }
+    if (replacement !== undefined) {
+      out += text.slice(runStart, i) + replacement;
+      runStart = i + width;
+    }
+    i += width;
+  }
+  return runStart === 0 ? text : out + text.slice(runStart);
+}
+
+// bert.rs do_strip_accents: the filter half, applied to an NFD string.
+function removeNonspacingMarks(text: string): string {
+  let out = '';
+  let runStart = 0;
+  for (let i = 0; i < text.length; ) {
+    const codePoint = text.codePointAt(i)!;
+    const width = codePoint > 0xffff ? 2 : 1;
+    if (isNonspacingMark(codePoint)) {
+      out += text.slice(runStart, i);
+      runStart = i + width;
+    }
+    i += width;
+  }
+  return runStart === 0 ? text : out + text.slice(runStart);
+}
+
+// NormalizedString::lowercase maps every char on its own (char::to_lowercase). String.prototype
+// .toLowerCase agrees except for the context-dependent final sigma, so only text holding a
+// capital sigma is lowered char by char.
+function lowercaseEachChar(text: string): string {
+  if (!text.includes(CAPITAL_SIGMA)) return text.toLowerCase();
+  let out = '';
+  for (const char of text) out += char === CAPITAL_SIGMA ? '\u03c3' : char.toLowerCase();
+  return out;
+}
