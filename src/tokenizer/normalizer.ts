@@ -1,5 +1,5 @@
 // BertNormalizer of Hugging Face `tokenizers` (normalizers/bert.rs), step for step.
-import { isChineseChar, isCleanTextRemoved, isNonspacingMark, isWhitespace } from './unicode.js';
+import { isChineseChar, isCleanTextRemoved, isNfdDecomposed, isNonspacingMark, isWhitespace } from './unicode.js';
 
 export interface BertNormalizerOptions {
   cleanText: boolean;
@@ -16,7 +16,7 @@ export class BertNormalizer {
   normalize(text: string): string {
     const { cleanText, handleChineseChars, stripAccents, lowercase } = this.options;
     let normalized = cleanText || handleChineseChars ? cleanAndSpaceChinese(text, cleanText, handleChineseChars) : text;
-    if (stripAccents && !isAscii(normalized)) normalized = removeNonspacingMarks(normalized.normalize('NFD'));
+    if (stripAccents && !isAscii(normalized)) normalized = removeAccents(normalized);
     if (lowercase) normalized = lowercaseEachChar(normalized);
     return normalized;
   }
@@ -51,20 +51,32 @@ function cleanAndSpaceChinese(text: string, cleanText: boolean, handleChineseCha
   return runStart === 0 ? text : out + text.slice(runStart);
 }
 
-// bert.rs do_strip_accents: the filter half, applied to an NFD string.
-function removeNonspacingMarks(text: string): string {
+// bert.rs do_strip_accents: NFD, then drop the nonspacing marks. Characters are decomposed one
+// at a time, and only those the reference's NFD decomposes. The canonical reordering of a
+// whole-string NFD is skipped: it only moves combining marks, and all of them but a few spacing
+// ones (U+1D165.., musical symbols) are nonspacing and dropped anyway.
+function removeAccents(text: string): string {
   let out = '';
   let runStart = 0;
   for (let i = 0; i < text.length; ) {
     const codePoint = text.codePointAt(i)!;
     const width = codePoint > 0xffff ? 2 : 1;
-    if (isNonspacingMark(codePoint)) {
-      out += text.slice(runStart, i);
+    let replacement: string | undefined;
+    if (isNonspacingMark(codePoint)) replacement = '';
+    else if (isNfdDecomposed(codePoint)) replacement = withoutNonspacingMarks(text.slice(i, i + width).normalize('NFD'));
+    if (replacement !== undefined) {
+      out += text.slice(runStart, i) + replacement;
       runStart = i + width;
     }
     i += width;
   }
   return runStart === 0 ? text : out + text.slice(runStart);
+}
+
+function withoutNonspacingMarks(decomposed: string): string {
+  let out = '';
+  for (const char of decomposed) if (!isNonspacingMark(char.codePointAt(0)!)) out += char;
+  return out;
 }
 
 // NormalizedString::lowercase maps every char on its own (char::to_lowercase). String.prototype

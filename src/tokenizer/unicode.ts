@@ -1,7 +1,7 @@
 // Character classes of Hugging Face `tokenizers` (normalizers/bert.rs, pre_tokenizers/bert.rs),
 // by code point. The tables come from the reference library (see unicode-tables.ts); the rest
 // are Unicode properties that have not moved in years.
-import { BERT_PUNCTUATION, CLEAN_TEXT_REMOVED, NONSPACING_MARKS } from './unicode-tables.js';
+import { BERT_PUNCTUATION, CLEAN_TEXT_REMOVED, NFD_DECOMPOSED, NONSPACING_MARKS } from './unicode-tables.js';
 
 function inRanges(ranges: readonly number[], codePoint: number): boolean {
   let low = 0;
@@ -39,6 +39,11 @@ export function isCleanTextRemoved(codePoint: number): boolean {
 /** Dropped by strip_accents after NFD (bert.rs do_strip_accents). */
 export function isNonspacingMark(codePoint: number): boolean {
   return codePoint >= NONSPACING_MARKS[0] && inRanges(NONSPACING_MARKS, codePoint);
+}
+
+/** Decomposed by the reference's NFD, which predates decompositions Node's ICU knows (U+105C9, ...). */
+export function isNfdDecomposed(codePoint: number): boolean {
+  return codePoint >= NFD_DECOMPOSED[0] && inRanges(NFD_DECOMPOSED, codePoint);
 }
 
 /** Isolated by BertPreTokenizer (bert.rs is_bert_punc). */

@@ -2,10 +2,11 @@
 in BertNormalizer and BertPreTokenizer, read off the reference library itself.
 
 Why not JavaScript's own \\p{...} classes: `tokenizers` takes `is_other`, `is_punctuation` and
-`is_mark_nonspacing` from the `unicode_categories` crate, whose tables are years older than the
-Unicode data in Node's ICU. Characters assigned or recategorised since (U+2E43.., U+0890, new
-Brahmic marks, ...) would otherwise get different token ids. So every code point is run through
-the reference normalizer and pre-tokenizer, and the classes are stored as inclusive ranges.
+`is_mark_nonspacing` from the `unicode_categories` crate, and NFD from
+`unicode-normalization-alignments`, whose tables are years older than the Unicode data in Node's
+ICU. Characters assigned, recategorised or given a decomposition since (U+2E43.., U+0890, new
+Brahmic marks, U+105C9, ...) would otherwise get different token ids. So every code point is run
+through the reference normalizer and pre-tokenizer, and the classes are stored as inclusive ranges.
 
 Run with the reference stack (tokenizers 0.23.3):
   python test/goldens/make_unicode_tables.py
@@ -52,15 +53,18 @@ def main():
     clean = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False)
     strip = normalizers.BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True, lowercase=False)
     pre = pre_tokenizers.BertPreTokenizer()
-    removed, marks, punctuation = set(), set(), set()
+    removed, marks, decomposed, punctuation = set(), set(), set(), set()
     for cp in code_points():
         char = chr(cp)
         if clean.normalize_str(char) == "":
             removed.add(cp)
         # A character strip_accents deletes outright is a nonspacing mark, or decomposes (NFD)
         # into nothing but such marks; either way the filter after NFD must drop it.
-        if strip.normalize_str(char) == "":
+        stripped = strip.normalize_str(char)
+        if stripped == "":
             marks.add(cp)
+        elif stripped != char:
+            decomposed.add(cp)
         if [piece for piece, _ in pre.pre_tokenize_str("a" + char + "b")] == ["a", char, "b"]:
             punctuation.add(cp)
 
@@ -73,6 +77,8 @@ def main():
                  "(Cc, Cf, Co) except tab, newline and carriage return", removed),
         ts_table("NONSPACING_MARKS",
                  "strip_accents drops these after NFD: `unicode_categories` is_mark_nonspacing", marks),
+        ts_table("NFD_DECOMPOSED",
+                 "strip_accents decomposes these (NFD) and keeps part of them", decomposed),
         ts_table("BERT_PUNCTUATION",
                  "BertPreTokenizer isolates these: ASCII punctuation and `unicode_categories` is_punctuation",
                  punctuation),
