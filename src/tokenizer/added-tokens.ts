@@ -30,10 +30,6 @@ export class AddedTokenSplitter {
     this.patterns = kept.map(({ pattern }) => pattern);
   }
 
-  get isEmpty(): boolean {
-    return this.patterns.length === 0;
-  }
-
   /** Appends the segments of text to segments; empty pieces are left out. */
   split(text: string, segments: Segment[]): void {
     if (this.patterns.length === 0 || text.length === 0) {
