@@ -1,0 +1,163 @@
+// folder / bytes / URL → config, tokenizer, weights, modules → a ready SentenceModel.
+
+import { selectBackend } from './backend/index.js';
+import { withShapeChecks, type Kernels } from './backend/kernels.js';
+import { SentenceModel } from './encoder.js';
+import { BertModel, bertConfig } from './models/bert.js';
+import { MPNetModel, mpnetConfig } from './models/mpnet.js';
+import type { Encoder } from './models/transformer.js';
+import { sentenceModules } from './pooling.js';
+import { Checkpoint, parseSafetensors, shardFiles, type SafetensorsFile } from './safetensors.js';
+import { Tokenizer, type TokenizerFiles } from './tokenizer/index.js';
+
+/** The model's files by relative path ('config.json', '1_Pooling/config.json', …). */
+export type ModelFileMap = Record<string, string | Uint8Array | ArrayBuffer>;
+
+/** A folder path, an http(s) base URL, or the files themselves. */
+export type ModelInput = string | URL | ModelFileMap;
+
+export interface LoadOptions {
+  /** 'native', 'wasm' or 'js'; default: $SENTVEC_BACKEND, else the fastest that loads. */
+  backend?: string;
+}
+
+interface ModelSource {
+  name: string;
+  bytes(path: string): Promise<Uint8Array | undefined>;
+}
+
+function folderSource(dir: string): ModelSource {
+  return {
+    name: dir,
+    async bytes(path) {
+      const fs = await import('node:fs/promises');
+      try {
+        return await fs.readFile(`${dir}/${path}`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw new Error(`${dir}/${path}: cannot be read (${(error as Error).message})`);
+      }
+    },
+  };
+}
+
+function urlSource(base: URL): ModelSource {
+  const root = base.href.endsWith('/') ? base : new URL(`${base.href}/`);
+  return {
+    name: root.href.replace(/\/$/, ''),
+    async bytes(path) {
+      const url = new URL(path, root);
+      const response = await fetch(url);
+      if (response.status === 404) return undefined;
+      if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status} ${response.statusText}`);
+      return new Uint8Array(await response.arrayBuffer());
+    },
+  };
+}
+
+function mapSource(files: ModelFileMap): ModelSource {
+  const encoder = new TextEncoder();
+  return {
+    name: '(files)',
+    async bytes(path) {
+      const value = files[path];
+      if (value === undefined) return undefined;
+      if (typeof value === 'string') return encoder.encode(value);
+      return value instanceof Uint8Array ? value : new Uint8Array(value);
+    },
+  };
+}
+
+async function sourceOf(input: ModelInput): Promise<ModelSource> {
+  if (input instanceof URL) return urlSource(input);
+  if (typeof input === 'string') {
+    if (/^https?:\/\//i.test(input)) return urlSource(new URL(input));
+    const fs = await import('node:fs/promises');
+    const stat = await fs.stat(input).catch(() => undefined);
+    if (!stat?.isDirectory()) throw new Error(`model folder ${input} does not exist or is not a folder`);
+    return folderSource(input.replace(/\/+$/, ''));
+  }
+  if (typeof input === 'object' && input !== null) return mapSource(input);
+  throw new TypeError('load(model): model must be a folder path, a URL, or an object of files');
+}
+
+const decoder = new TextDecoder();
+
+async function text(source: ModelSource, path: string): Promise<string | undefined> {
+  const bytes = await source.bytes(path);
+  return bytes === undefined ? undefined : decoder.decode(bytes);
+}
+
+async function checkpointOf(source: ModelSource): Promise<Checkpoint> {
+  const single = await source.bytes('model.safetensors');
+  if (single !== undefined) return new Checkpoint([parseSafetensors(single, `${source.name}/model.safetensors`)]);
+  const indexFile = `${source.name}/model.safetensors.index.json`;
+  const index = await text(source, 'model.safetensors.index.json');
+  if (index === undefined) {
+    const legacy = (await source.bytes('pytorch_model.bin')) !== undefined;
+    throw new Error(`${source.name}: no model.safetensors${legacy ? ' (only pytorch_model.bin, which sentvec does not read: save the model with safe_serialization=True)' : ''}`);
+  }
+  const shards: SafetensorsFile[] = [];
+  for (const name of shardFiles(index, indexFile)) {
+    const bytes = await source.bytes(name);
+    if (bytes === undefined) throw new Error(`${indexFile} lists shard ${name}, which is missing`);
+    shards.push(parseSafetensors(bytes, `${source.name}/${name}`));
+  }
+  return new Checkpoint(shards, { json: index, file: indexFile });
+}
+
+function encoderFor<Buf>(kernels: Kernels<Buf>, checkpoint: Checkpoint, config: Record<string, unknown>, file: string): Encoder<Buf> {
+  switch (config.model_type) {
+    case 'bert':
+      return new BertModel(kernels, checkpoint, bertConfig(config, file));
+    case 'mpnet':
+      return new MPNetModel(kernels, checkpoint, mpnetConfig(config, file));
+    default:
+      throw new Error(`${file}: model_type "${String(config.model_type)}" is not supported (supported: bert, mpnet)`);
+  }
+}
+
+/** Loads a sentence-transformers model (BERT/MiniLM or MPNet) from a folder, URL or files. */
+export async function load(input: ModelInput, options: LoadOptions = {}): Promise<SentenceModel> {
+  const source = await sourceOf(input);
+  const configFile = `${source.name}/config.json`;
+  const configText = await text(source, 'config.json');
+  if (configText === undefined) throw new Error(`${configFile}: missing; is ${source.name} a sentence-transformers model folder?`);
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(configText);
+  } catch (error) {
+    throw new Error(`${configFile}: not valid JSON (${(error as Error).message})`);
+  }
+
+  const tokenizerFiles: TokenizerFiles = {};
+  for (const name of ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const) {
+    const content = await text(source, name);
+    if (content !== undefined) tokenizerFiles[name] = content;
+  }
+  const tokenizer = Tokenizer.fromFiles(tokenizerFiles, source.name);
+
+  const kernels = withShapeChecks(await selectBackend(options.backend));
+  const encoder = encoderFor(kernels, await checkpointOf(source), config, configFile);
+  const modules = await sentenceModules(
+    { modules: await text(source, 'modules.json'), read: (path) => text(source, path) },
+    source.name,
+    encoder.hiddenSize,
+  );
+  const maxSeqLength = modules.maxSeqLength ?? Math.min(encoder.maxTokens, tokenizerMaxLength(tokenizerFiles) ?? Infinity);
+  if (maxSeqLength > encoder.maxTokens) {
+    throw new Error(`${source.name}/sentence_bert_config.json: max_seq_length ${maxSeqLength} exceeds the ${encoder.maxTokens} positions the model has`);
+  }
+  return new SentenceModel(kernels, encoder, tokenizer, modules, maxSeqLength);
+}
+
+/** tokenizer_config.json model_max_length, which sentence-transformers falls back to. */
+function tokenizerMaxLength(files: TokenizerFiles): number | undefined {
+  if (files['tokenizer_config.json'] === undefined) return undefined;
+  try {
+    const value = JSON.parse(files['tokenizer_config.json']).model_max_length;
+    return typeof value === 'number' && Number.isInteger(value) && value > 1 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,84 @@
+// BERT / MiniLM forward pass (transformers modeling_bert.py, BertModel without the pooler):
+//   x = LN(word[ids] + position[t] + tokenType[0])      BertEmbeddings, absolute positions from 0
+//   x = EncoderLayer_l(x) for l in 0..L-1               BertLayer, see transformer.ts
+
+import type { Kernels } from '../backend/kernels.js';
+import type { Checkpoint } from '../safetensors.js';
+import {
+  Activations, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
+  type Encoder, type EncoderLayer, type EncoderShape, type Norm,
+} from './transformer.js';
+
+export interface BertConfig extends EncoderShape {
+  vocabSize: number;
+  maxPositions: number;
+  typeVocabSize: number;
+  padId: number;
+}
+
+export function bertConfig(config: Record<string, unknown>, file: string): BertConfig {
+  const positionType = config.position_embedding_type ?? 'absolute';
+  if (positionType !== 'absolute') {
+    throw new Error(`${file}: position_embedding_type "${String(positionType)}" is not supported (only "absolute")`);
+  }
+  return {
+    ...encoderShape(config, file),
+    vocabSize: configNumber(config, 'vocab_size', file),
+    maxPositions: configNumber(config, 'max_position_embeddings', file),
+    typeVocabSize: configNumber(config, 'type_vocab_size', file),
+    padId: typeof config.pad_token_id === 'number' ? config.pad_token_id : 0,
+  };
+}
+
+export class BertModel<Buf> implements Encoder<Buf> {
+  readonly hiddenSize: number;
+  readonly maxTokens: number;
+  readonly padId: number;
+  private readonly words: Buf;
+  private readonly positions: Buf;
+  private readonly tokenTypes: Buf;
+  private readonly embeddingNorm: Norm<Buf>;
+  private readonly layers: EncoderLayer<Buf>[] = [];
+
+  constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: BertConfig) {
+    const { C, F } = config;
+    const root = new WeightLoader(kernels, checkpoint, modulePrefix(checkpoint, 'embeddings.word_embeddings.weight', 'bert'));
+    const embeddings = root.at('embeddings');
+    this.words = embeddings.get('word_embeddings.weight', [config.vocabSize, C]);
+    this.positions = embeddings.get('position_embeddings.weight', [config.maxPositions, C]);
+    this.tokenTypes = embeddings.get('token_type_embeddings.weight', [config.typeVocabSize, C]);
+    this.embeddingNorm = embeddings.layerNorm('LayerNorm', C);
+    for (let l = 0; l < config.layers; l++) {
+      const layer = root.at(`encoder.layer.${l}`);
+      this.layers.push({
+        query: layer.linear('attention.self.query', C, C),
+        key: layer.linear('attention.self.key', C, C),
+        value: layer.linear('attention.self.value', C, C),
+        attentionOutput: layer.linear('attention.output.dense', C, C),
+        attentionNorm: layer.layerNorm('attention.output.LayerNorm', C),
+        intermediate: layer.linear('intermediate.dense', C, F),
+        output: layer.linear('output.dense', F, C),
+        outputNorm: layer.layerNorm('output.LayerNorm', C),
+      });
+    }
+    this.hiddenSize = C;
+    this.maxTokens = config.maxPositions;
+    this.padId = config.padId;
+  }
+
+  forward(ids: Int32Array, lengths: Int32Array, B: number, T: number): Buf {
+    const k = this.kernels;
+    const { config } = this;
+    const M = B * T;
+    const positionIds = new Int32Array(M);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) positionIds[b * T + t] = t;
+    // single-sentence inputs: every token has token type 0
+    const typeIds = new Int32Array(M);
+    return Activations.run(k, M, config, (act) => {
+      k.embed(act.hidden, ids, positionIds, typeIds, this.words, this.positions, this.tokenTypes,
+        M, config.C, config.vocabSize, config.maxPositions, config.typeVocabSize);
+      k.layerNorm(act.hidden, act.hidden, this.embeddingNorm.gamma, this.embeddingNorm.beta, M, config.C, config.eps);
+      for (const layer of this.layers) encoderLayerForward(k, layer, act, null, lengths, B, T, config);
+    });
+  }
+}

@@ -1,0 +1,178 @@
+// What BERT and MPNet share: a post-LayerNorm encoder layer and the weight loading around it.
+//   h   = LN(x + O·Attention(Q·x, K·x, V·x) )
+//   out = LN(h + W2·GELU(W1·h))
+// (transformers modeling_bert.py BertLayer; modeling_mpnet.py MPNetLayer computes the same with
+// other module names and a relative position bias inside the attention.)
+
+import type { Kernels } from '../backend/kernels.js';
+import type { Checkpoint } from '../safetensors.js';
+
+/** A config.json value, checked: a missing or mistyped field is an error naming the file. */
+export function configNumber(config: Record<string, unknown>, key: string, file: string, fallback?: number): number {
+  const value = config[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new Error(`${file}: "${key}" must be a positive number, found ${JSON.stringify(config[key])}`);
+  }
+  return value;
+}
+
+/** The sizes every encoder layer needs; names follow llm.c (C channels, NH heads, HS head size). */
+export interface EncoderShape {
+  C: number;
+  NH: number;
+  HS: number;
+  F: number;
+  layers: number;
+  eps: number;
+}
+
+export function encoderShape(config: Record<string, unknown>, file: string): EncoderShape {
+  const C = configNumber(config, 'hidden_size', file);
+  const NH = configNumber(config, 'num_attention_heads', file);
+  if (C % NH !== 0) throw new Error(`${file}: hidden_size ${C} is not a multiple of num_attention_heads ${NH}`);
+  const act = config.hidden_act ?? 'gelu';
+  if (act !== 'gelu') throw new Error(`${file}: hidden_act "${String(act)}" is not supported (only exact "gelu")`);
+  return {
+    C,
+    NH,
+    HS: C / NH,
+    F: configNumber(config, 'intermediate_size', file),
+    layers: configNumber(config, 'num_hidden_layers', file),
+    eps: configNumber(config, 'layer_norm_eps', file),
+  };
+}
+
+/**
+ * Hands tensors to the backend by their checkpoint name under one module prefix, so a missing
+ * or mis-shaped tensor is reported by its real name (the checkpoint checks the shape).
+ */
+export class WeightLoader<Buf> {
+  constructor(
+    private readonly kernels: Kernels<Buf>,
+    private readonly checkpoint: Checkpoint,
+    private readonly prefix: string,
+  ) {}
+
+  at(path: string): WeightLoader<Buf> {
+    return new WeightLoader(this.kernels, this.checkpoint, `${this.prefix}${path}.`);
+  }
+
+  get(name: string, shape: readonly number[]): Buf {
+    return this.kernels.weight(this.checkpoint.float32(`${this.prefix}${name}`, shape));
+  }
+
+  /** (weight, bias) of an nn.Linear from `inFeatures` to `outFeatures`. */
+  linear(path: string, inFeatures: number, outFeatures: number): Linear<Buf> {
+    const module = this.at(path);
+    return { weight: module.get('weight', [outFeatures, inFeatures]), bias: module.get('bias', [outFeatures]) };
+  }
+
+  layerNorm(path: string, C: number): Norm<Buf> {
+    const module = this.at(path);
+    return { gamma: module.get('weight', [C]), beta: module.get('bias', [C]) };
+  }
+}
+
+/**
+ * The prefix under which a checkpoint keeps the encoder: sentence-transformers saves the bare
+ * model (`embeddings.…`); task checkpoints nest it (`bert.embeddings.…`, `mpnet.embeddings.…`).
+ */
+export function modulePrefix(checkpoint: Checkpoint, probe: string, nested: string): string {
+  if (checkpoint.has(probe)) return '';
+  if (checkpoint.has(`${nested}.${probe}`)) return `${nested}.`;
+  throw new Error(`checkpoint has neither ${probe} nor ${nested}.${probe}: not a ${nested} model`);
+}
+
+export interface Linear<Buf> {
+  weight: Buf;
+  bias: Buf;
+}
+
+export interface Norm<Buf> {
+  gamma: Buf;
+  beta: Buf;
+}
+
+export interface EncoderLayer<Buf> {
+  query: Linear<Buf>;
+  key: Linear<Buf>;
+  value: Linear<Buf>;
+  attentionOutput: Linear<Buf>;
+  attentionNorm: Norm<Buf>;
+  intermediate: Linear<Buf>;
+  output: Linear<Buf>;
+  outputNorm: Norm<Buf>;
+}
+
+/** Activation storage for one forward pass of B sequences of T tokens, reused by every layer. */
+export class Activations<Buf> {
+  readonly hidden: Buf;
+  readonly q: Buf;
+  readonly k: Buf;
+  readonly v: Buf;
+  readonly context: Buf;
+  readonly residual: Buf;
+  readonly intermediate: Buf;
+
+  constructor(private readonly kernels: Kernels<Buf>, M: number, shape: EncoderShape) {
+    const rows = M * shape.C;
+    this.hidden = kernels.alloc(rows);
+    this.q = kernels.alloc(rows);
+    this.k = kernels.alloc(rows);
+    this.v = kernels.alloc(rows);
+    this.context = kernels.alloc(rows);
+    this.residual = kernels.alloc(rows);
+    this.intermediate = kernels.alloc(M * shape.F);
+  }
+
+  private releaseScratch(): void {
+    for (const buffer of [this.q, this.k, this.v, this.context, this.residual, this.intermediate]) {
+      this.kernels.free(buffer);
+    }
+  }
+
+  /**
+   * Runs `body` over fresh activations for M tokens and returns `hidden`, which the caller
+   * pools and frees; the scratch is freed whatever happens, and `hidden` too on error.
+   */
+  static run<Buf>(kernels: Kernels<Buf>, M: number, shape: EncoderShape, body: (act: Activations<Buf>) => void): Buf {
+    const act = new Activations(kernels, M, shape);
+    try {
+      body(act);
+    } catch (error) {
+      kernels.free(act.hidden);
+      throw error;
+    } finally {
+      act.releaseScratch();
+    }
+    return act.hidden;
+  }
+}
+
+/** One encoder layer over act.hidden (B,T,C), in place. */
+export function encoderLayerForward<Buf>(
+  k: Kernels<Buf>, layer: EncoderLayer<Buf>, act: Activations<Buf>, positionBias: Buf | null,
+  lengths: Int32Array, B: number, T: number, shape: EncoderShape,
+): void {
+  const { C, NH, HS, F, eps } = shape;
+  const M = B * T;
+  k.linear(act.q, act.hidden, layer.query.weight, layer.query.bias, null, M, C, C, 'none');
+  k.linear(act.k, act.hidden, layer.key.weight, layer.key.bias, null, M, C, C, 'none');
+  k.linear(act.v, act.hidden, layer.value.weight, layer.value.bias, null, M, C, C, 'none');
+  k.attention(act.context, act.q, act.k, act.v, positionBias, lengths, B, T, NH, HS);
+  k.linear(act.residual, act.context, layer.attentionOutput.weight, layer.attentionOutput.bias, act.hidden, M, C, C, 'none');
+  k.layerNorm(act.hidden, act.residual, layer.attentionNorm.gamma, layer.attentionNorm.beta, M, C, eps);
+  k.linear(act.intermediate, act.hidden, layer.intermediate.weight, layer.intermediate.bias, null, M, C, F, 'gelu');
+  k.linear(act.residual, act.intermediate, layer.output.weight, layer.output.bias, act.hidden, M, F, C, 'none');
+  k.layerNorm(act.hidden, act.residual, layer.outputNorm.gamma, layer.outputNorm.beta, M, C, eps);
+}
+
+/** The graph a model file exposes to the encoder: token ids in, last hidden states out. */
+export interface Encoder<Buf> {
+  readonly hiddenSize: number;
+  /** Highest token count a sequence may have, from the position table. */
+  readonly maxTokens: number;
+  readonly padId: number;
+  /** ids (B,T) right-padded; returns hidden (B,T,C), owned by the caller (kernels.free). */
+  forward(ids: Int32Array, lengths: Int32Array, B: number, T: number): Buf;
+}
