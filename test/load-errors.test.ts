@@ -1,0 +1,109 @@
+// Bad folders, files and inputs give an Error that names what is wrong, never a crash or a
+// silently wrong vector; the same model loads from a folder and from bytes alike.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'tape';
+import { load } from '../src/index.js';
+import { checkpointDir } from './fixtures.js';
+
+const minilm = checkpointDir('all-MiniLM-L6-v2');
+
+const variants: string[] = [];
+process.on('exit', () => variants.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** A copy of the MiniLM folder (weights linked) with `change` applied to it. */
+function variant(change: (dir: string) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-variant-'));
+  variants.push(dir);
+  for (const entry of fs.readdirSync(minilm, { withFileTypes: true })) {
+    const from = path.join(minilm, entry.name);
+    if (entry.name === 'model.safetensors') fs.symlinkSync(from, path.join(dir, entry.name));
+    else fs.cpSync(from, path.join(dir, entry.name), { recursive: true });
+  }
+  change(dir);
+  return dir;
+}
+
+function editJson(file: string, edit: (value: Record<string, unknown>) => void): void {
+  const value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  edit(value);
+  fs.writeFileSync(file, JSON.stringify(value));
+}
+
+async function rejects(t: test.Test, promise: Promise<unknown>, pattern: RegExp, label: string): Promise<void> {
+  try {
+    await promise;
+    t.fail(`${label}: no error`);
+  } catch (error) {
+    t.match((error as Error).message, pattern, `${label}: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+test('load refuses bad folders with the file and the problem named', async (t) => {
+  await rejects(t, load('/nonexistent/model'), /model folder \/nonexistent\/model does not exist/, 'missing folder');
+  await rejects(t, load(variant((dir) => fs.rmSync(path.join(dir, 'config.json')))), /config\.json: missing/, 'no config.json');
+  await rejects(t, load(variant((dir) => fs.writeFileSync(path.join(dir, 'config.json'), '{oops'))), /config\.json: not valid JSON/, 'broken config.json');
+  await rejects(t, load(variant((dir) => editJson(path.join(dir, 'config.json'), (c) => (c.model_type = 'gpt2')))),
+    /model_type "gpt2" is not supported \(supported: bert, mpnet\)/, 'unsupported architecture');
+  await rejects(t, load(variant((dir) => editJson(path.join(dir, 'config.json'), (c) => (c.hidden_act = 'relu')))),
+    /hidden_act "relu" is not supported/, 'unsupported activation');
+  await rejects(t, load(variant((dir) => editJson(path.join(dir, 'config.json'), (c) => (c.num_hidden_layers = 7)))),
+    /encoder\.layer\.6\.attention\.self\.query\.weight/, 'a layer the checkpoint does not have');
+  await rejects(t, load(variant((dir) => editJson(path.join(dir, 'config.json'), (c) => (c.intermediate_size = 1024)))),
+    /encoder\.layer\.0\.intermediate\.dense\.weight.*1024/, 'a tensor of the wrong shape');
+  await rejects(t, load(variant((dir) => {
+    fs.rmSync(path.join(dir, 'model.safetensors'));
+    fs.writeFileSync(path.join(dir, 'pytorch_model.bin'), 'not read');
+  })), /no model\.safetensors \(only pytorch_model\.bin/, 'only a pickle checkpoint');
+  await rejects(t, load(variant((dir) => editJson(path.join(dir, '1_Pooling', 'config.json'), (c) => (c.word_embedding_dimension = 768)))),
+    /1_Pooling\/config\.json: word_embedding_dimension 768 does not match the model's hidden size 384/, 'pooling width');
+  await rejects(t, load(variant((dir) => editJson(path.join(dir, 'sentence_bert_config.json'), (c) => (c.max_seq_length = 1000)))),
+    /max_seq_length 1000 exceeds the 512 positions/, 'max_seq_length past the position table');
+  await rejects(t, load(variant((dir) => {
+    const modules = JSON.parse(fs.readFileSync(path.join(dir, 'modules.json'), 'utf8'));
+    modules.push({ idx: 3, name: '3', path: '3_Dense', type: 'sentence_transformers.models.Dense' });
+    fs.writeFileSync(path.join(dir, 'modules.json'), JSON.stringify(modules));
+  })), /module "sentence_transformers\.models\.Dense" is not supported/, 'unsupported module');
+  await rejects(t, load(minilm, { backend: 'gpu' }), /unknown backend 'gpu'.*valid backends: native, wasm, js/, 'unknown backend');
+  await rejects(t, load(42 as unknown as string), /must be a folder path, a URL, or an object of files/, 'not a model');
+});
+
+test('a folder without modules.json pools like sentence-transformers: mean, no Normalize', async (t) => {
+  const plain = await load(variant((dir) => fs.rmSync(path.join(dir, 'modules.json'))), { backend: 'js' });
+  const full = await load(minilm, { backend: 'js' });
+  const [a] = await plain.encode(['A man is playing a harp.']);
+  const [b] = await full.encode(['A man is playing a harp.']);
+  let norm = 0;
+  for (const x of a) norm += x * x;
+  t.ok(Math.abs(Math.sqrt(norm) - 1) > 1e-3, `unnormalized: |v| = ${Math.sqrt(norm).toFixed(4)}`);
+  const scaled = a.map((x) => x / Math.sqrt(norm));
+  t.ok(scaled.every((x, i) => Math.abs(x - b[i]) < 1e-6), 'same direction as the Normalize pipeline');
+});
+
+test('encode and similarity refuse bad input with a clear message', async (t) => {
+  const model = await load(minilm, { backend: 'js' });
+  await rejects(t, model.encode('one text' as unknown as string[]), /texts must be an array of strings/, 'a string, not an array');
+  await rejects(t, model.encode(['ok', 7 as unknown as string]), /texts\[1\] is a number, not a string/, 'a number inside');
+  await rejects(t, model.encode(['ok'], { batchSize: 0 }), /batchSize must be a positive integer, got 0/, 'batch size 0');
+  t.throws(() => model.similarity(new Float32Array(3), new Float32Array(384)), /a must be a Float32Array of length 384/, 'wrong length');
+  t.deepEqual(await model.encode([]), [], 'no texts, no vectors');
+  const [empty, spaces] = await model.encode(['', '   ']);
+  t.ok(empty.length === 384 && empty.every(Number.isFinite), 'the empty string still has a finite vector');
+  t.deepEqual(Array.from(model.tokenize('')), [101, 102], 'the empty string is [CLS] [SEP]');
+  t.deepEqual(Array.from(spaces), Array.from(empty), 'whitespace-only tokenizes like the empty string');
+});
+
+test('the same model from files in memory gives the same vectors as from its folder', async (t) => {
+  const files: Record<string, Uint8Array | string> = {};
+  for (const name of ['config.json', 'modules.json', '1_Pooling/config.json', 'sentence_bert_config.json',
+    'config_sentence_transformers.json', 'tokenizer.json', 'tokenizer_config.json']) {
+    files[name] = fs.readFileSync(path.join(minilm, name), 'utf8');
+  }
+  files['model.safetensors'] = new Uint8Array(fs.readFileSync(path.join(minilm, 'model.safetensors')));
+  const fromBytes = await load(files, { backend: 'js' });
+  const fromFolder = await load(minilm, { backend: 'js' });
+  const texts = ['A girl is styling her hair.', 'Three men are playing chess.'];
+  const [a, b] = [await fromBytes.encode(texts), await fromFolder.encode(texts)];
+  t.deepEqual(a.map((v) => Array.from(v)), b.map((v) => Array.from(v)), 'identical vectors');
+});
