@@ -3,7 +3,6 @@
 // Reads one text per line (stdin or --input), writes one JSON array per line to stdout.
 
 import fs from 'node:fs';
-import readline from 'node:readline';
 import { load } from './load.js';
 
 const USAGE = `usage: sentvec embed --model DIR [--backend native|wasm|js] [--input FILE] [--batch-size N]
@@ -45,15 +44,20 @@ function parseArguments(argv: string[]): Arguments {
 }
 
 async function readLines(input: string | undefined): Promise<string[]> {
-  const stream = input === undefined ? process.stdin : fs.createReadStream(input);
-  const lines: string[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    stream.on('error', (error: Error) => reject(new Error(`cannot read ${input ?? 'stdin'}: ${error.message}`)));
-    const reader = readline.createInterface({ input: stream, crlfDelay: Infinity });
-    reader.on('line', (line) => lines.push(line));
-    reader.on('close', resolve);
-  });
-  await done;
+  let text: string;
+  try {
+    if (input !== undefined) {
+      text = await fs.promises.readFile(input, 'utf8');
+    } else {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      text = Buffer.concat(chunks).toString('utf8');
+    }
+  } catch (error) {
+    throw new Error(`cannot read ${input ?? 'stdin'}: ${(error as Error).message}`);
+  }
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
 
