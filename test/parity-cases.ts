@@ -4,7 +4,7 @@ import type test from 'tape';
 import { jsKernels } from '../src/backend/js.js';
 import { POOL_MODES, type Activation, type Kernels } from '../src/backend/kernels.js';
 
-const TOLERANCE = {
+export const TOLERANCE = {
   embed: { atol: 0, rtol: 0 },
   linear: { atol: 1e-5, rtol: 1e-4 },
   layerNorm: { atol: 1e-5, rtol: 1e-5 },
@@ -73,6 +73,8 @@ function compare(
 
 const LINEAR_SHAPES: [number, number, number][] = [
   [1, 1, 1], [3, 17, 5], [17, 383, 769], [1, 769, 1537], [33, 384, 1536], [7, 1536, 384], [64, 768, 768], [5, 3072, 17],
+  // more rows than one cache block of a blocked GEMM, K past two blocks, N not a multiple of 16
+  [201, 1031, 97],
 ];
 const ROW_SHAPES: [number, number][] = [[1, 1], [3, 17], [17, 383], [5, 768], [2, 1537]];
 const ATTENTION_SHAPES: [number, number, number, number][] = [

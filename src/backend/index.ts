@@ -3,11 +3,13 @@
 
 import { BACKEND_NAMES, type BackendName, type Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
+import { loadNativeKernels } from './native.js';
 import { loadWasmKernels } from './wasm.js';
 
 type Loader = () => Promise<Kernels>;
 
 const loaders: Partial<Record<BackendName, Loader>> = {
+  native: async () => (await loadNativeKernels()) as Kernels,
   wasm: async () => (await loadWasmKernels()) as Kernels,
   js: async () => jsKernels as Kernels,
 };

@@ -1,0 +1,360 @@
+// N-API glue. Every argument is checked against what the kernel will touch before it runs:
+// types, positive integer sizes, typed-array lengths, ids and lengths in range, and no output
+// overlapping an input (except where the interface allows out to be the same array). A failed
+// check throws a JS Error naming the kernel and the operand; nothing a caller passes can make a
+// kernel read or write outside the arrays it was given.
+#include "binding.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <initializer_list>
+#include <iterator>
+#include <string>
+
+#include "dispatch.h"
+#include "threads.h"
+
+namespace sentvec {
+namespace {
+
+template <class Element>
+struct View {
+  Element* data = nullptr;  // null for an argument given as null
+  uint64_t length = 0;
+};
+
+// The arguments of one kernel call, read with the kernel's name at hand for every message.
+class Arguments {
+ public:
+  Arguments(const Napi::CallbackInfo& info, const char* kernel, size_t count) : info_(info), kernel_(kernel) {
+    if (info.Length() != count) {
+      fail("takes " + std::to_string(count) + " arguments, got " + std::to_string(info.Length()));
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw Napi::Error::New(info_.Env(), "sentvec native kernel " + std::string(kernel_) + ": " + problem);
+  }
+
+  View<float> floats(size_t index, const char* name, bool nullable = false) const {
+    return typed<float>(index, name, napi_float32_array, "a Float32Array", nullable);
+  }
+
+  View<const int32_t> ints(size_t index, const char* name, bool nullable = false) const {
+    const View<int32_t> view = typed<int32_t>(index, name, napi_int32_array, "an Int32Array", nullable);
+    return {view.data, view.length};
+  }
+
+  // A size the kernel loops over: an integer in 1..2^31-1.
+  int64_t size(size_t index, const char* name) const {
+    const double value = number(index, name);
+    if (!(value >= 1 && value <= INT32_MAX && std::floor(value) == value)) {
+      fail(std::string(name) + " must be a positive integer, got " + format(value));
+    }
+    return static_cast<int64_t>(value);
+  }
+
+  double number(size_t index, const char* name) const {
+    if (!info_[index].IsNumber()) fail(std::string(name) + " must be a number");
+    return info_[index].As<Napi::Number>().DoubleValue();
+  }
+
+  std::string string(size_t index, const char* name) const {
+    if (!info_[index].IsString()) fail(std::string(name) + " must be a string");
+    return info_[index].As<Napi::String>().Utf8Value();
+  }
+
+  // a · b · …, refusing any product past 2^53 (no typed array is that long)
+  uint64_t product(std::initializer_list<int64_t> sizes) const {
+    uint64_t total = 1;
+    for (const int64_t size : sizes) {
+      if (__builtin_mul_overflow(total, static_cast<uint64_t>(size), &total) || total > (uint64_t{1} << 53)) {
+        fail("sizes multiply past 2^53");
+      }
+    }
+    return total;
+  }
+
+  template <class Element>
+  void holds(const View<Element>& view, const char* name, uint64_t needed) const {
+    if (view.length < needed) {
+      fail(std::string(name) + " holds " + std::to_string(view.length) + " elements, needs " + std::to_string(needed));
+    }
+  }
+
+  // Each of ids[0..count) indexes a table of `limit` rows.
+  void ids_in_range(const View<const int32_t>& ids, const char* name, uint64_t count, int64_t limit) const {
+    holds(ids, name, count);
+    for (uint64_t i = 0; i < count; i++) {
+      if (ids.data[i] < 0 || ids.data[i] >= limit) {
+        fail(std::string(name) + "[" + std::to_string(i) + "] = " + std::to_string(ids.data[i]) + " is outside 0.." +
+             std::to_string(limit - 1));
+      }
+    }
+  }
+
+  void lengths_in_range(const View<const int32_t>& lengths, int64_t B, int64_t T) const {
+    holds(lengths, "lengths", static_cast<uint64_t>(B));
+    for (int64_t b = 0; b < B; b++) {
+      if (lengths.data[b] < 1 || lengths.data[b] > T) {
+        fail("lengths[" + std::to_string(b) + "] = " + std::to_string(lengths.data[b]) + " is outside 1.." +
+             std::to_string(T));
+      }
+    }
+  }
+
+  // out's first `used` floats must not share memory with the input's first `input_used`, unless
+  // `may_equal` and both start at the same float.
+  void separate(const View<float>& out, uint64_t used, const char* input_name, const void* input, uint64_t input_used,
+                bool may_equal = false) const {
+    if (input == nullptr) return;
+    const auto out_begin = reinterpret_cast<uintptr_t>(out.data);
+    const auto input_begin = reinterpret_cast<uintptr_t>(input);
+    if (may_equal && out_begin == input_begin) return;
+    if (out_begin < input_begin + input_used * sizeof(float) && input_begin < out_begin + used * sizeof(float)) {
+      fail(std::string("out overlaps ") + input_name + (may_equal ? " (only the very same array is allowed)" : ""));
+    }
+  }
+
+  template <class Run>
+  void run(Run kernel) const {
+    try {
+      kernel(active_kernels());
+    } catch (const std::exception& error) {
+      fail(error.what());
+    }
+  }
+
+ private:
+  template <class Element>
+  View<Element> typed(size_t index, const char* name, napi_typedarray_type type, const char* type_name,
+                      bool nullable) const {
+    const Napi::Value value = info_[index];
+    if (nullable && value.IsNull()) return {};
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
+      fail(std::string(name) + " must be " + type_name + (nullable ? " or null" : ""));
+    }
+    Napi::TypedArrayOf<Element> array = value.As<Napi::TypedArrayOf<Element>>();
+    return {array.Data(), static_cast<uint64_t>(array.ElementLength())};
+  }
+
+  static std::string format(double value) {
+    std::string text = std::to_string(value);
+    return text.find('.') == std::string::npos ? text : text.substr(0, text.find_last_not_of('0') + 1);
+  }
+
+  const Napi::CallbackInfo& info_;
+  const char* kernel_;
+};
+
+}  // namespace
+
+// embed(out, ids, positionIds, typeIds|null, words, positions, types|null, N, C, V, P, TV)
+Napi::Value Embed(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "embed", 12);
+  const View<float> out = args.floats(0, "out");
+  const View<const int32_t> ids = args.ints(1, "ids");
+  const View<const int32_t> position_ids = args.ints(2, "positionIds");
+  const View<const int32_t> type_ids = args.ints(3, "typeIds", true);
+  const View<float> words = args.floats(4, "words");
+  const View<float> positions = args.floats(5, "positions");
+  const View<float> types = args.floats(6, "types", true);
+  const int64_t N = args.size(7, "N"), C = args.size(8, "C"), V = args.size(9, "V"), P = args.size(10, "P"),
+                TV = args.size(11, "TV");
+  if ((types.data == nullptr) != (type_ids.data == nullptr)) args.fail("typeIds and types must both be given or both be null");
+  const uint64_t out_size = args.product({N, C});
+  args.holds(out, "out", out_size);
+  args.holds(words, "words", args.product({V, C}));
+  args.holds(positions, "positions", args.product({P, C}));
+  args.ids_in_range(ids, "ids", N, V);
+  args.ids_in_range(position_ids, "positionIds", N, P);
+  if (types.data != nullptr) {
+    args.holds(types, "types", args.product({TV, C}));
+    args.ids_in_range(type_ids, "typeIds", N, TV);
+  }
+  args.separate(out, out_size, "words", words.data, args.product({V, C}));
+  args.separate(out, out_size, "positions", positions.data, args.product({P, C}));
+  args.separate(out, out_size, "types", types.data, types.data ? args.product({TV, C}) : 0);
+  const EmbedArgs kernel{out.data, ids.data, position_ids.data, type_ids.data, words.data, positions.data, types.data, N, C};
+  args.run([&](const KernelTable& k) { k.embed(kernel); });
+  return info.Env().Undefined();
+}
+
+// linear(out, inp, weight, bias, residual|null, M, K, N, activation)
+Napi::Value Linear(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "linear", 9);
+  const View<float> out = args.floats(0, "out");
+  const View<float> inp = args.floats(1, "inp");
+  const View<float> weight = args.floats(2, "weight");
+  const View<float> bias = args.floats(3, "bias");
+  const View<float> residual = args.floats(4, "residual", true);
+  const int64_t M = args.size(5, "M"), K = args.size(6, "K"), N = args.size(7, "N");
+  const std::string activation = args.string(8, "activation");
+  if (activation != "none" && activation != "gelu") args.fail("unknown activation " + activation + " (none, gelu)");
+  const uint64_t out_size = args.product({M, N});
+  args.holds(out, "out", out_size);
+  args.holds(inp, "inp", args.product({M, K}));
+  args.holds(weight, "weight", args.product({N, K}));
+  args.holds(bias, "bias", static_cast<uint64_t>(N));
+  if (residual.data != nullptr) args.holds(residual, "residual", out_size);
+  args.separate(out, out_size, "inp", inp.data, args.product({M, K}));
+  args.separate(out, out_size, "weight", weight.data, args.product({N, K}));
+  args.separate(out, out_size, "bias", bias.data, static_cast<uint64_t>(N));
+  args.separate(out, out_size, "residual", residual.data, out_size, true);
+  const LinearArgs kernel{out.data, inp.data, weight.data, bias.data, residual.data, M, K, N,
+                          activation == "gelu" ? Activation::gelu : Activation::none};
+  args.run([&](const KernelTable& k) { k.linear(kernel); });
+  return info.Env().Undefined();
+}
+
+// layerNorm(out, inp, gamma, beta, M, C, eps)
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "layerNorm", 7);
+  const View<float> out = args.floats(0, "out");
+  const View<float> inp = args.floats(1, "inp");
+  const View<float> gamma = args.floats(2, "gamma");
+  const View<float> beta = args.floats(3, "beta");
+  const int64_t M = args.size(4, "M"), C = args.size(5, "C");
+  const double eps = args.number(6, "eps");
+  if (!(eps > 0 && std::isfinite(eps))) args.fail("eps must be positive and finite");
+  const uint64_t size = args.product({M, C});
+  args.holds(out, "out", size);
+  args.holds(inp, "inp", size);
+  args.holds(gamma, "gamma", static_cast<uint64_t>(C));
+  args.holds(beta, "beta", static_cast<uint64_t>(C));
+  args.separate(out, size, "inp", inp.data, size, true);
+  args.separate(out, size, "gamma", gamma.data, static_cast<uint64_t>(C));
+  args.separate(out, size, "beta", beta.data, static_cast<uint64_t>(C));
+  const LayerNormArgs kernel{out.data, inp.data, gamma.data, beta.data, M, C, static_cast<float>(eps)};
+  args.run([&](const KernelTable& k) { k.layer_norm(kernel); });
+  return info.Env().Undefined();
+}
+
+// attention(out, q, k, v, positionBias|null, lengths, B, T, NH, HS)
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "attention", 10);
+  const View<float> out = args.floats(0, "out");
+  const View<float> q = args.floats(1, "q");
+  const View<float> k = args.floats(2, "k");
+  const View<float> v = args.floats(3, "v");
+  const View<float> position_bias = args.floats(4, "positionBias", true);
+  const View<const int32_t> lengths = args.ints(5, "lengths");
+  const int64_t B = args.size(6, "B"), T = args.size(7, "T"), NH = args.size(8, "NH"), HS = args.size(9, "HS");
+  const uint64_t size = args.product({B, T, NH, HS});
+  args.holds(out, "out", size);
+  args.holds(q, "q", size);
+  args.holds(k, "k", size);
+  args.holds(v, "v", size);
+  if (position_bias.data != nullptr) args.holds(position_bias, "positionBias", args.product({NH, T, T}));
+  args.lengths_in_range(lengths, B, T);
+  args.separate(out, size, "q", q.data, size);
+  args.separate(out, size, "k", k.data, size);
+  args.separate(out, size, "v", v.data, size);
+  args.separate(out, size, "positionBias", position_bias.data, position_bias.data ? args.product({NH, T, T}) : 0);
+  const AttentionArgs kernel{out.data, q.data, k.data, v.data, position_bias.data, lengths.data, B, T, NH, HS};
+  args.run([&](const KernelTable& table) { table.attention(kernel); });
+  return info.Env().Undefined();
+}
+
+// pool(out, hidden, lengths, B, T, C, mode)
+Napi::Value Pool(const Napi::CallbackInfo& info) {
+  static const struct {
+    const char* name;
+    PoolMode mode;
+  } kModes[] = {{"cls", PoolMode::cls},   {"max", PoolMode::max},
+                {"mean", PoolMode::mean}, {"meanSqrtLen", PoolMode::mean_sqrt_len},
+                {"weightedMean", PoolMode::weighted_mean}, {"lastToken", PoolMode::last_token}};
+  const Arguments args(info, "pool", 7);
+  const View<float> out = args.floats(0, "out");
+  const View<float> hidden = args.floats(1, "hidden");
+  const View<const int32_t> lengths = args.ints(2, "lengths");
+  const int64_t B = args.size(3, "B"), T = args.size(4, "T"), C = args.size(5, "C");
+  const std::string name = args.string(6, "mode");
+  const auto* mode = std::find_if(std::begin(kModes), std::end(kModes), [&](const auto& m) { return name == m.name; });
+  if (mode == std::end(kModes)) args.fail("unknown mode " + name + " (cls, max, mean, meanSqrtLen, weightedMean, lastToken)");
+  const uint64_t out_size = args.product({B, C});
+  args.holds(out, "out", out_size);
+  args.holds(hidden, "hidden", args.product({B, T, C}));
+  args.lengths_in_range(lengths, B, T);
+  args.separate(out, out_size, "hidden", hidden.data, args.product({B, T, C}));
+  const PoolArgs kernel{out.data, hidden.data, lengths.data, B, T, C, mode->mode};
+  args.run([&](const KernelTable& k) { k.pool(kernel); });
+  return info.Env().Undefined();
+}
+
+// isaLevels() → [{ name, supported }], best last
+Napi::Value IsaLevels(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  Napi::Array levels = Napi::Array::New(env);
+  for (int index = 0; index < isa_level_count(); index++) {
+    const IsaLevel level = isa_level(index);
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("name", level.table->name);
+    entry.Set("supported", level.supported);
+    levels.Set(static_cast<uint32_t>(index), entry);
+  }
+  return levels;
+}
+
+Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), active_kernels().name); }
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "setIsa", 1);
+  const std::string problem = select_isa(args.string(0, "name"));
+  if (!problem.empty()) args.fail(problem);
+  return info.Env().Undefined();
+}
+
+Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), thread_count()); }
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "setThreads", 1);
+  const int64_t threads = args.size(0, "threads");
+  if (threads > 1024) args.fail("threads must be at most 1024, got " + std::to_string(threads));
+  args.run([&](const KernelTable&) { set_thread_count(static_cast<int>(threads)); });
+  return info.Env().Undefined();
+}
+
+// fmaPeak(seconds) → GFLOP/s of the active ISA's FMA loop on every pool thread, best of a few
+// timed runs of about `seconds` in total.
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "fmaPeak", 1);
+  const double seconds = args.number(0, "seconds");
+  if (!(seconds > 0 && seconds <= 60)) args.fail("seconds must be in (0, 60]");
+  const KernelTable& kernels = active_kernels();
+  using Clock = std::chrono::steady_clock;
+  int64_t iterations = 1 << 16;
+  double best = 0;
+  const Clock::time_point deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  while (Clock::now() < deadline) {
+    const Clock::time_point start = Clock::now();
+    const double flops = kernels.fma_burn(iterations);
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    if (elapsed < 0.02) {
+      iterations *= 2;  // too short to time well
+      continue;
+    }
+    best = std::max(best, flops / elapsed / 1e9);
+  }
+  return Napi::Number::New(info.Env(), best);
+}
+
+void configure_from_environment(Napi::Env env) {
+  const std::string problem = select_isa_from_environment();
+  if (!problem.empty()) throw Napi::Error::New(env, "sentvec native: " + problem);
+  const char* threads = std::getenv("SENTVEC_THREADS");
+  if (threads != nullptr && *threads != '\0') {
+    char* end = nullptr;
+    const long count = std::strtol(threads, &end, 10);
+    if (*end != '\0' || count < 1 || count > 1024) {
+      throw Napi::Error::New(env, "sentvec native: SENTVEC_THREADS must be an integer in 1..1024, got '" +
+                                      std::string(threads) + "'");
+    }
+    set_thread_count(static_cast<int>(count));
+  }
+}
+
+}  // namespace sentvec

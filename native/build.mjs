@@ -1,0 +1,52 @@
+// npm install hook: builds the native addon with cmake-js when cmake and a C++ compiler are
+// here. Without them, or if the build fails, it says so in one line and still succeeds, since
+// sentvec then runs on its WASM/JS backend; SENTVEC_REQUIRE_NATIVE=1 (CI) makes that an error.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const required = process.env.SENTVEC_REQUIRE_NATIVE === '1';
+
+function runs(command) {
+  return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function giveUp(reason) {
+  console.log(`sentvec: native addon not built (${reason}); the WASM/JS backend will be used`);
+  process.exit(required ? 1 : 0);
+}
+
+if (!runs('cmake')) giveUp('cmake not found');
+const compiler = [process.env.CXX, 'c++', 'g++', 'clang++'].find((command) => command && runs(command));
+if (!compiler) giveUp('no C++ compiler found');
+
+// cmake-js downloads Node's headers unless told where they are: use the running Node's own
+// (a system Node keeps them in /usr/include/node), so the build needs no network.
+const nodeDir = process.env.npm_config_nodedir || path.resolve(path.dirname(process.execPath), '..');
+if (!fs.existsSync(path.join(nodeDir, 'include', 'node', 'node_api.h'))) {
+  giveUp(`no Node headers in ${path.join(nodeDir, 'include', 'node')}; set npm_config_nodedir to a Node install with them`);
+}
+
+let cmakeJs;
+try {
+  cmakeJs = createRequire(import.meta.url).resolve('cmake-js/bin/cmake-js');
+} catch {
+  giveUp('cmake-js is not installed');
+}
+
+const build = spawnSync(process.execPath, [cmakeJs, 'compile', '--directory', root, '--cxx', compiler, '--log-level', 'warn'], {
+  cwd: root,
+  encoding: 'utf8',
+  env: { ...process.env, npm_config_nodedir: nodeDir },
+});
+const log = path.join(root, 'build', 'native-build.log');
+fs.rmSync(log, { force: true });
+if (build.status !== 0) {
+  fs.mkdirSync(path.dirname(log), { recursive: true });
+  fs.writeFileSync(log, `${build.stdout ?? ''}${build.stderr ?? ''}${build.error ? String(build.error) : ''}`);
+  giveUp(`the build failed, see ${path.relative(process.cwd(), log)}`);
+}
+console.log('sentvec: native addon built');

@@ -1,0 +1,99 @@
+// The kernels as plain C++: argument structs with no N-API types (the binding fills them after
+// validating every shape), one set of functions per ISA namespace, and the dispatch table.
+// Shapes follow src/backend/kernels.ts: B batch, T tokens, C channels, NH heads, HS head size.
+#pragma once
+
+#include <cstdint>
+
+namespace sentvec {
+
+enum class Activation { none, gelu };
+enum class PoolMode { cls, max, mean, mean_sqrt_len, weighted_mean, last_token };
+
+// out (M,N) = act(inp (M,K) · weight (N,K)ᵀ + bias (N)) + residual (M,N); residual may be null
+// or equal to out.
+struct LinearArgs {
+  float* out;
+  const float* inp;
+  const float* weight;
+  const float* bias;
+  const float* residual;
+  int64_t M, K, N;
+  Activation activation;
+};
+
+// out (M,C) = (inp − mean) / sqrt(var + eps) · gamma (C) + beta (C), per row; out may equal inp.
+struct LayerNormArgs {
+  float* out;
+  const float* inp;
+  const float* gamma;
+  const float* beta;
+  int64_t M, C;
+  float eps;
+};
+
+// q, k, v, out are (B,T,NH·HS); position_bias (NH,T,T) or null; lengths (B) in 1..T.
+struct AttentionArgs {
+  float* out;
+  const float* q;
+  const float* k;
+  const float* v;
+  const float* position_bias;
+  const int32_t* lengths;
+  int64_t B, T, NH, HS;
+};
+
+// out (N,C) = words[ids] + positions[position_ids] + types[type_ids]; types and type_ids both null
+// or both set; every id already checked to index inside its table.
+struct EmbedArgs {
+  float* out;
+  const int32_t* ids;
+  const int32_t* position_ids;
+  const int32_t* type_ids;
+  const float* words;
+  const float* positions;
+  const float* types;
+  int64_t N, C;
+};
+
+// out (B,C) = one pooling mode over the real tokens of hidden (B,T,C).
+struct PoolArgs {
+  float* out;
+  const float* hidden;
+  const int32_t* lengths;
+  int64_t B, T, C;
+  PoolMode mode;
+};
+
+struct KernelTable {
+  const char* name;
+  void (*linear)(const LinearArgs&);
+  void (*layer_norm)(const LayerNormArgs&);
+  void (*attention)(const AttentionArgs&);
+  void (*embed)(const EmbedArgs&);
+  void (*pool)(const PoolArgs&);
+  // Runs `iterations` rounds of independent FMA chains on every pool thread; returns the flops
+  // done, so a caller that times it measures this machine's FMA peak for the ISA.
+  double (*fma_burn)(int64_t iterations);
+};
+
+#define SENTVEC_DECLARE_KERNELS(ns)                  \
+  namespace ns {                                     \
+  void linear(const LinearArgs& args);               \
+  void layer_norm(const LayerNormArgs& args);        \
+  void attention(const AttentionArgs& args);         \
+  void embed(const EmbedArgs& args);                 \
+  void pool(const PoolArgs& args);                   \
+  double fma_burn(int64_t iterations);               \
+  }
+
+SENTVEC_DECLARE_KERNELS(scalar)
+#if defined(__x86_64__) || defined(_M_X64)
+SENTVEC_DECLARE_KERNELS(avx2)
+SENTVEC_DECLARE_KERNELS(avx512)
+#elif defined(__aarch64__)
+SENTVEC_DECLARE_KERNELS(neon)
+#endif
+#undef SENTVEC_DECLARE_KERNELS
+
+}  // namespace sentvec

@@ -1,0 +1,208 @@
+// The per-ISA vector vocabulary every kernel family is written in (ggml simd-mappings.h style).
+// Each kernel .cpp is compiled once per ISA with exactly one SENTVEC_ISA_* macro defined and the
+// matching -m flags, so its code lands in namespace sentvec::<isa> and never runs on a CPU that
+// lacks the instructions. `vf` is the native vector, `W` its width in floats; every operation
+// also has a float overload, so a body written over a type T serves both the vector loop and its
+// scalar leftovers loop (and is the whole of the scalar ISA, where vf is float).
+//
+// Everything here has internal linkage: the same inline helper compiled with AVX-512 flags in one
+// translation unit must never be merged by the linker with its twin from a baseline unit. For the
+// same reason the kernel files include no std templates (containers, algorithms, functional).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#if defined(SENTVEC_ISA_AVX512)
+#include <immintrin.h>
+#define SENTVEC_NS avx512
+#elif defined(SENTVEC_ISA_AVX2)
+#include <immintrin.h>
+#define SENTVEC_NS avx2
+#elif defined(SENTVEC_ISA_NEON)
+#include <arm_neon.h>
+#define SENTVEC_NS neon
+#elif defined(SENTVEC_ISA_SCALAR)
+#define SENTVEC_NS scalar
+#else
+#error "compile each kernel family with one of SENTVEC_ISA_SCALAR, _AVX2, _AVX512, _NEON"
+#endif
+
+namespace sentvec {
+namespace SENTVEC_NS {
+namespace {
+
+// ---- float: the scalar twin of every vector operation ------------------------------------------
+inline float vset(float x) { return x; }
+inline float vload(const float* p) { return *p; }
+inline void vstore(float* p, float x) { *p = x; }
+inline float vadd(float a, float b) { return a + b; }
+inline float vsub(float a, float b) { return a - b; }
+inline float vmul(float a, float b) { return a * b; }
+inline float vdiv(float a, float b) { return a / b; }
+// a·b + c, contracted to one FMA where the ISA has it; fmaf() would be a slow libm call on baseline x86-64.
+inline float vfma(float a, float b, float c) { return a * b + c; }
+inline float vmax(float a, float b) { return a > b ? a : b; }
+inline float vmin(float a, float b) { return a < b ? a : b; }
+inline float vabs(float a) { return __builtin_fabsf(a); }
+inline float vround(float a) { return __builtin_nearbyintf(a); }
+inline float vselect_negative(float x, float if_negative, float otherwise) { return x < 0 ? if_negative : otherwise; }
+// x · 2^n for integral n in -126..127, by building the exponent bits directly.
+inline float vscale_pow2(float x, float n) {
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return x * scale;
+}
+inline float vsum(float a) { return a; }
+inline float vhmax(float a) { return a; }
+
+#if defined(SENTVEC_ISA_AVX512)
+using vf = __m512;
+constexpr int W = 16;
+inline vf vzero() { return _mm512_setzero_ps(); }
+inline vf vbroadcast(float x) { return _mm512_set1_ps(x); }
+inline vf vloadv(const float* p) { return _mm512_loadu_ps(p); }
+inline void vstore(float* p, vf x) { _mm512_storeu_ps(p, x); }
+inline vf vadd(vf a, vf b) { return _mm512_add_ps(a, b); }
+inline vf vsub(vf a, vf b) { return _mm512_sub_ps(a, b); }
+inline vf vmul(vf a, vf b) { return _mm512_mul_ps(a, b); }
+inline vf vdiv(vf a, vf b) { return _mm512_div_ps(a, b); }
+inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
+inline vf vmax(vf a, vf b) { return _mm512_max_ps(a, b); }
+inline vf vmin(vf a, vf b) { return _mm512_min_ps(a, b); }
+inline vf vabs(vf a) { return _mm512_abs_ps(a); }
+inline vf vround(vf a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+inline vf vselect_negative(vf x, vf if_negative, vf otherwise) {
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), otherwise, if_negative);
+}
+inline vf vscale_pow2(vf x, vf n) {
+  const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+  return _mm512_mul_ps(x, _mm512_castsi512_ps(bits));
+}
+inline float vsum(vf a) { return _mm512_reduce_add_ps(a); }
+inline float vhmax(vf a) { return _mm512_reduce_max_ps(a); }
+
+#elif defined(SENTVEC_ISA_AVX2)
+using vf = __m256;
+constexpr int W = 8;
+inline vf vzero() { return _mm256_setzero_ps(); }
+inline vf vbroadcast(float x) { return _mm256_set1_ps(x); }
+inline vf vloadv(const float* p) { return _mm256_loadu_ps(p); }
+inline void vstore(float* p, vf x) { _mm256_storeu_ps(p, x); }
+inline vf vadd(vf a, vf b) { return _mm256_add_ps(a, b); }
+inline vf vsub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+inline vf vmul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+inline vf vdiv(vf a, vf b) { return _mm256_div_ps(a, b); }
+inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+inline vf vmax(vf a, vf b) { return _mm256_max_ps(a, b); }
+inline vf vmin(vf a, vf b) { return _mm256_min_ps(a, b); }
+inline vf vabs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+inline vf vround(vf a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+inline vf vselect_negative(vf x, vf if_negative, vf otherwise) {
+  return _mm256_blendv_ps(otherwise, if_negative, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+}
+inline vf vscale_pow2(vf x, vf n) {
+  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(x, _mm256_castsi256_ps(bits));
+}
+inline float vsum(vf a) {
+  const __m128 halves = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  const __m128 pairs = _mm_add_ps(halves, _mm_movehl_ps(halves, halves));
+  return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehdup_ps(pairs)));
+}
+inline float vhmax(vf a) {
+  const __m128 halves = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  const __m128 pairs = _mm_max_ps(halves, _mm_movehl_ps(halves, halves));
+  return _mm_cvtss_f32(_mm_max_ss(pairs, _mm_movehdup_ps(pairs)));
+}
+
+#elif defined(SENTVEC_ISA_NEON)
+using vf = float32x4_t;
+constexpr int W = 4;
+inline vf vzero() { return vdupq_n_f32(0.0f); }
+inline vf vbroadcast(float x) { return vdupq_n_f32(x); }
+inline vf vloadv(const float* p) { return vld1q_f32(p); }
+inline void vstore(float* p, vf x) { vst1q_f32(p, x); }
+inline vf vadd(vf a, vf b) { return vaddq_f32(a, b); }
+inline vf vsub(vf a, vf b) { return vsubq_f32(a, b); }
+inline vf vmul(vf a, vf b) { return vmulq_f32(a, b); }
+inline vf vdiv(vf a, vf b) { return vdivq_f32(a, b); }
+inline vf vfma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
+inline vf vmax(vf a, vf b) { return vmaxq_f32(a, b); }
+inline vf vmin(vf a, vf b) { return vminq_f32(a, b); }
+inline vf vabs(vf a) { return vabsq_f32(a); }
+inline vf vround(vf a) { return vrndnq_f32(a); }
+inline vf vselect_negative(vf x, vf if_negative, vf otherwise) { return vbslq_f32(vcltzq_f32(x), if_negative, otherwise); }
+inline vf vscale_pow2(vf x, vf n) {
+  const int32x4_t bits = vshlq_n_s32(vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127)), 23);
+  return vmulq_f32(x, vreinterpretq_f32_s32(bits));
+}
+inline float vsum(vf a) { return vaddvq_f32(a); }
+inline float vhmax(vf a) { return vmaxvq_f32(a); }
+
+#else
+using vf = float;
+constexpr int W = 1;
+inline vf vzero() { return 0.0f; }
+inline vf vbroadcast(float x) { return x; }
+inline vf vloadv(const float* p) { return *p; }
+#endif
+
+// Index helpers of our own rather than std::min: a std template instantiated here would be a
+// weak symbol the linker may share with baseline code.
+inline int64_t min_index(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Loads and broadcasts spelled per type, so a body templated on T (vf or float) reads the same.
+template <class T> inline T load(const float* p);
+template <> inline float load<float>(const float* p) { return *p; }
+template <class T> inline T splat(float x);
+template <> inline float splat<float>(float x) { return x; }
+#if !defined(SENTVEC_ISA_SCALAR)
+template <> inline vf load<vf>(const float* p) { return vloadv(p); }
+template <> inline vf splat<vf>(float x) { return vbroadcast(x); }
+#endif
+
+// e^x, Cephes expf: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6 polynomial, 2^n by
+// exponent bits. Relative error below 2e-7 over the clamped range; inputs below −87.3 return
+// ~1e-38 instead of 0, which no softmax or GELU here can tell apart.
+template <class T> inline T exp_approx(T x) {
+  x = vmin(vmax(x, splat<T>(-87.3f)), splat<T>(88.0f));
+  const T n = vround(vmul(x, splat<T>(1.44269504088896341f)));
+  T r = vfma(n, splat<T>(-0.693359375f), x);
+  r = vfma(n, splat<T>(2.12194440e-4f), r);
+  T p = splat<T>(1.9875691500e-4f);
+  p = vfma(p, r, splat<T>(1.3981999507e-3f));
+  p = vfma(p, r, splat<T>(8.3334519073e-3f));
+  p = vfma(p, r, splat<T>(4.1665795894e-2f));
+  p = vfma(p, r, splat<T>(1.6666665459e-1f));
+  p = vfma(p, r, splat<T>(5.0000001201e-1f));
+  p = vfma(p, vmul(r, r), vadd(r, splat<T>(1.0f)));
+  return vscale_pow2(p, n);
+}
+
+// Exact GELU, x·Φ(x) = ½·x·erfc(−x/√2), with erfc from the same Chebyshev fit as the reference
+// (Numerical Recipes erfcc, fractional error < 1.2e-7): torch's approximate='none' to ~1e-7.
+template <class T> inline T gelu(T x) {
+  const T y = vmul(x, splat<T>(-0.70710678118654752f));
+  const T z = vabs(y);
+  const T t = vdiv(splat<T>(1.0f), vfma(z, splat<T>(0.5f), splat<T>(1.0f)));
+  T p = splat<T>(0.17087277f);
+  p = vfma(p, t, splat<T>(-0.82215223f));
+  p = vfma(p, t, splat<T>(1.48851587f));
+  p = vfma(p, t, splat<T>(-1.13520398f));
+  p = vfma(p, t, splat<T>(0.27886807f));
+  p = vfma(p, t, splat<T>(-0.18628806f));
+  p = vfma(p, t, splat<T>(0.09678418f));
+  p = vfma(p, t, splat<T>(0.37409196f));
+  p = vfma(p, t, splat<T>(1.00002368f));
+  p = vfma(p, t, splat<T>(-1.26551223f));
+  const T r = vmul(t, exp_approx(vsub(p, vmul(z, z))));
+  const T erfc = vselect_negative(y, vsub(splat<T>(2.0f), r), r);
+  return vmul(vmul(splat<T>(0.5f), x), erfc);
+}
+
+}  // namespace
+}  // namespace SENTVEC_NS
+}  // namespace sentvec

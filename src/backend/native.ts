@@ -1,0 +1,85 @@
+// Native backend: the C++ kernels of native/, built by `npm install` (native/build.mjs, cmake-js)
+// into build/Release/sentvec.node. Buffers are plain Float32Arrays the addon reads and writes in
+// place; weights stay the caller's arrays (views into the safetensors bytes), never copied.
+// Node built-ins are imported only inside the loader: browsers load index.ts, and so this file.
+
+import type { Activation, Kernels, PoolMode } from './kernels.js';
+
+/** The addon's exports. Each kernel validates its arguments itself and throws a JS Error on bad ones. */
+export interface NativeAddon {
+  embed(
+    out: Float32Array, ids: Int32Array, positionIds: Int32Array, typeIds: Int32Array | null,
+    words: Float32Array, positions: Float32Array, types: Float32Array | null,
+    N: number, C: number, V: number, P: number, TV: number,
+  ): void;
+  linear(
+    out: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, residual: Float32Array | null,
+    M: number, K: number, N: number, activation: Activation,
+  ): void;
+  layerNorm(out: Float32Array, inp: Float32Array, gamma: Float32Array, beta: Float32Array, M: number, C: number, eps: number): void;
+  attention(
+    out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, positionBias: Float32Array | null,
+    lengths: Int32Array, B: number, T: number, NH: number, HS: number,
+  ): void;
+  pool(out: Float32Array, hidden: Float32Array, lengths: Int32Array, B: number, T: number, C: number, mode: PoolMode): void;
+
+  /** Every ISA level this build holds, best last, and whether this CPU runs it. */
+  isaLevels(): { name: NativeIsa; supported: boolean }[];
+  /** The level every kernel call uses: $SENTVEC_ISA at load, else the best supported. */
+  isa(): NativeIsa;
+  /** Switches the level for the whole process; throws for a level this build or CPU lacks. */
+  setIsa(name: NativeIsa): void;
+  /** Threads GEMM, attention and layer norm split over ($SENTVEC_THREADS, else every core). */
+  threads(): number;
+  setThreads(threads: number): void;
+  /** GFLOP/s of an FMA-throughput loop at the active level on every thread: the GEMM's ceiling. */
+  fmaPeak(seconds: number): number;
+}
+
+export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'neon';
+
+const ADDON_URL = new URL('../../../build/Release/sentvec.node', import.meta.url);
+
+/** Loads build/Release/sentvec.node, or throws an Error saying why it cannot. */
+export async function loadNativeAddon(): Promise<NativeAddon> {
+  if (typeof process === 'undefined' || !process.versions?.node) {
+    throw new Error('the native addon needs Node.js');
+  }
+  const [{ createRequire }, { existsSync }, { fileURLToPath }] = await Promise.all([
+    import('node:module'), import('node:fs'), import('node:url'),
+  ]);
+  const file = fileURLToPath(ADDON_URL);
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing: npm install builds it where cmake and a C++ compiler are available`);
+  }
+  try {
+    return createRequire(import.meta.url)(file) as NativeAddon;
+  } catch (error) {
+    throw new Error(`cannot load ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** The kernel interface over an addon; `addon` is injectable so tests can wrap or replace it. */
+export function nativeKernels(addon: NativeAddon): Kernels<Float32Array> {
+  return {
+    name: 'native',
+    weight: (data) => data,
+    alloc: (length) => new Float32Array(length),
+    free: () => {},
+    write: (buffer, data) => buffer.set(data),
+    read: (buffer, length) => buffer.slice(0, length),
+    length: (buffer) => buffer.length,
+    embed: (out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV) =>
+      addon.embed(out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV),
+    linear: (out, inp, weight, bias, residual, M, K, N, activation) =>
+      addon.linear(out, inp, weight, bias, residual, M, K, N, activation),
+    layerNorm: (out, inp, gamma, beta, M, C, eps) => addon.layerNorm(out, inp, gamma, beta, M, C, eps),
+    attention: (out, q, k, v, positionBias, lengths, B, T, NH, HS) =>
+      addon.attention(out, q, k, v, positionBias, lengths, B, T, NH, HS),
+    pool: (out, hidden, lengths, B, T, C, mode) => addon.pool(out, hidden, lengths, B, T, C, mode),
+  };
+}
+
+export async function loadNativeKernels(): Promise<Kernels<Float32Array>> {
+  return nativeKernels(await loadNativeAddon());
+}
