@@ -2,10 +2,9 @@
 //
 // BLIS/GotoBLAS loop nest: the N range of a task is cut into NC-column blocks and K into kc-deep
 // blocks; each weight block is packed into NR-column panels (contiguous NR floats per k, zero
-// padded), each MC-row block of inp into MR-row panels, and an MR×NR register tile
-// accumulates one panel pair. kc is chosen so a weight panel (kc·NR floats) stays in L1 while
-// the packed inp block (MC·kc) stays in L2. Packing happens per call from the caller's weight
-// (a zero-copy view of the safetensors bytes); bench/gemm.ts shows what it costs.
+// padded) and an MR×NR register tile accumulates MR input rows against one panel. kc is chosen
+// so a weight panel (kc·NR floats) stays in L1 while MC input rows (MC·kc) stay in L2. Packing
+// happens per call from the caller's weight (a zero-copy view of the safetensors bytes).
 //
 // Partial sums over K blocks go to out. The epilogue (bias, GELU, residual) runs once per element:
 // with no activation it is folded into the first K block, so a residual that is out itself is
@@ -40,40 +39,39 @@ constexpr int64_t NC = 480;  // a multiple of every NR above
 // Below this many multiply-adds a second thread costs more to wake than it saves.
 constexpr int64_t kParallelMinimum = int64_t{1} << 16;
 
-// panel[k·NR + j] = weight[(n0 + j)·K + k0 + k], zero past column N.
+// panel[k·NR + j] = weight[(n0 + j)·K + k0 + k], zero past column N. A transpose: with AVX2,
+// 8×8 blocks go through registers so neither the loads nor the stores are strided.
 void pack_weight(float* packed, const float* weight, int64_t K, int64_t N, int64_t n0, int64_t n1, int64_t k0, int64_t kc) {
   for (int64_t n = n0; n < n1; n += NR) {
-    for (int64_t j = 0; j < NR; j++) {
-      if (n + j < N) {
-        const float* row = weight + (n + j) * K + k0;
-        for (int64_t k = 0; k < kc; k++) packed[k * NR + j] = row[k];
-      } else {
-        for (int64_t k = 0; k < kc; k++) packed[k * NR + j] = 0.0f;
+    int64_t k = 0;
+#if defined(__AVX2__)
+    for (; k + 8 <= kc; k += 8) {
+      for (int64_t group = 0; group < NR; group += 8) {
+        __m256 block[8];
+        for (int64_t i = 0; i < 8; i++) {
+          const int64_t row = n + group + i;
+          block[i] = row < N ? _mm256_loadu_ps(weight + row * K + k0 + k) : _mm256_setzero_ps();
+        }
+        transpose8x8(block);
+        for (int64_t i = 0; i < 8; i++) _mm256_storeu_ps(packed + (k + i) * NR + group, block[i]);
       }
+    }
+#endif
+    for (; k < kc; k++) {
+      for (int64_t j = 0; j < NR; j++) packed[k * NR + j] = n + j < N ? weight[(n + j) * K + k0 + k] : 0.0f;
     }
     packed += kc * NR;
   }
 }
 
-// panel[k·MR + r] = inp[(m0 + r)·K + k0 + k], zero past row m1.
-void pack_input(float* packed, const float* inp, int64_t K, int64_t m0, int64_t m1, int64_t k0, int64_t kc) {
-  for (int64_t m = m0; m < m1; m += MR) {
-    for (int64_t r = 0; r < MR; r++) {
-      if (m + r < m1) {
-        const float* row = inp + (m + r) * K + k0;
-        for (int64_t k = 0; k < kc; k++) packed[k * MR + r] = row[k];
-      } else {
-        for (int64_t k = 0; k < kc; k++) packed[k * MR + r] = 0.0f;
-      }
-    }
-    packed += kc * MR;
-  }
-}
-
-// acc (MR, NR) = a (kc, MR)ᵀ-panel · b (kc, NR)-panel
-inline void micro_kernel(int64_t kc, const float* a, const float* b, vf (&acc)[MR][NV]) {
+// acc (MR, NR) = inp rows (MR, kc) · weight panel (kc, NR). The input is read in place, one
+// broadcast per row and k: its rows are sequential streams the prefetcher follows, so packing
+// them would only add a copy. Rows past `rows` repeat the last valid one and are never stored.
+inline void micro_kernel(int64_t kc, const float* inp, int64_t K, int64_t rows, const float* b, vf (&acc)[MR][NV]) {
+  const float* row[MR];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; r++) {
+    row[r] = inp + (r < rows ? r : rows - 1) * K;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) acc[r][v] = vzero();
   }
@@ -83,11 +81,10 @@ inline void micro_kernel(int64_t kc, const float* a, const float* b, vf (&acc)[M
     for (int v = 0; v < NV; v++) weights[v] = vloadv(b + v * W);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
-      const vf input = vbroadcast(a[r]);
+      const vf input = vbroadcast(row[r][k]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) acc[r][v] = vfma(input, weights[v], acc[r][v]);
     }
-    a += MR;
     b += NR;
   }
 }
@@ -144,8 +141,7 @@ void gemm_task(const void* context, int64_t task, float* scratch) {
   const int64_t n_begin = (task % plan.tasks_n) * plan.n_step;
   const int64_t m_end = min_index(a.M, m_begin + plan.m_step);
   const int64_t n_end = min_index(a.N, n_begin + plan.n_step);
-  float* packed_input = scratch;
-  float* packed_weight = scratch + MC * plan.kc;
+  float* packed_weight = scratch;
   const bool gelu = a.activation == Activation::gelu;
 
   for (int64_t n0 = n_begin; n0 < n_end; n0 += NC) {
@@ -156,17 +152,18 @@ void gemm_task(const void* context, int64_t task, float* scratch) {
       const bool last = k0 + kc == a.K;
       const Epilogue e{!first, gelu ? last : first, gelu && last};
       pack_weight(packed_weight, a.weight, a.K, a.N, n0, n1, k0, kc);
+      // MC rows of input stay in L2 while every weight panel of the block passes over them
       for (int64_t m0 = m_begin; m0 < m_end; m0 += MC) {
         const int64_t m1 = min_index(m_end, m0 + MC);
-        pack_input(packed_input, a.inp, a.K, m0, m1, k0, kc);
         for (int64_t n = n0; n < n1; n += NR) {
           const float* weight_panel = packed_weight + (n - n0) * kc;
           for (int64_t m = m0; m < m1; m += MR) {
+            const int64_t rows = min_index(MR, m1 - m);
             vf acc[MR][NV];
-            micro_kernel(kc, packed_input + (m - m0) * kc, weight_panel, acc);
+            micro_kernel(kc, a.inp + m * a.K + k0, a.K, rows, weight_panel, acc);
             const bool add_residual = a.residual && e.finish;
             store_tile(acc, a.out + m * a.N + n, a.bias + n, add_residual ? a.residual + m * a.N + n : nullptr, a.N,
-                       min_index(MR, m1 - m), min_index(NR, n1 - n), e);
+                       rows, min_index(NR, n1 - n), e);
           }
         }
       }
@@ -188,7 +185,7 @@ void linear(const LinearArgs& args) {
   const int64_t tasks_n = min_index(threads, panels_n);
   const int64_t tasks_m = min_index(ceil_div(threads, tasks_n), panels_m);
   GemmPlan plan{&args, kc, tasks_n, ceil_div(panels_m, tasks_m) * MR, ceil_div(panels_n, tasks_n) * NR};
-  parallel_for(tasks_m * tasks_n, MC * kc + kc * NC, gemm_task, &plan, threads);
+  parallel_for(tasks_m * tasks_n, kc * NC, gemm_task, &plan, threads);
 }
 
 namespace {
