@@ -1,0 +1,144 @@
+// Renders a bench:peers report (the object run.mjs writes to peers.json) as markdown and as a
+// hand-written SVG bar chart, so the results need no plotting dependency.
+const BATCH_SIZES = ['1', '8', '32', '128'];
+const BAR_COLORS = ['#9ecae1', '#6baed6', '#3182bd', '#08519c'];
+
+const megabytes = (bytes) => (bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(0));
+const fixed = (value, digits) => (value === undefined ? '–' : value.toFixed(digits));
+const rate = (value) => (value === undefined ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
+const delta = (entry) => {
+  if (entry.maxAbsDelta === undefined) return '–';
+  if (entry.maxAbsDelta === 0) return 'reference';
+  return `${entry.maxAbsDelta.toExponential(1)}${entry.flagged ? ' ⚠' : ''}`;
+};
+
+function engineLabel(report, id) {
+  return report.engines.find((engine) => engine.id === id)?.label ?? id;
+}
+
+export function renderMarkdown(report) {
+  const { subsets, tolerance, threads, machine, loadAverage } = report;
+  const lines = [
+    '# sentvec against its peers',
+    '',
+    `Measured ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, in ${report.minutes.toFixed(1)} min by \`npm run bench:peers\`.`,
+    `Every engine runs with ${threads} threads in a process of its own, fp32, on STS-B test sentences (columns 6 and 7, ${subsets.sentences} sentences).`,
+    loadAverage
+      ? `The 1-minute load average before the timed runs was ${fixed(loadAverage.min, 1)}–${fixed(loadAverage.max, 1)}: above about 0.5, other processes shared the cores and the speeds below are lower than on an idle machine.`
+      : 'Nothing was timed.',
+    '',
+    'How each number is made:',
+    `- **max |Δ|**: largest difference of any vector component from sentence-transformers on the first ${subsets.check} sentences at batch 32; ⚠ marks more than ${tolerance}. Checked before timing; a flagged engine is still timed.`,
+    `- **sentences/s**: batch 8, 32 and 128 over the first ${subsets.throughput} sentences; batch 1 over the first ${subsets.latency} only (a subset, to keep the run short), after one untimed batch of each size. Batches are the same for every engine, in data set order.`,
+    `- **p50 / p99**: single-query latency from those ${subsets.latency} batch-1 calls (so p99 is close to their maximum).`,
+    `- **cold start**: new process to first vector (runtime start, imports, model load, one sentence), median of ${subsets.coldStarts}.`,
+    `- **peak RSS**: of the process that loads the model and encodes the ${subsets.check} checked sentences at batch 32.`,
+    '',
+  ];
+
+  for (const model of report.models.filter((candidate) => candidate.timed)) {
+    lines.push(`## ${model.label}`, '');
+    lines.push('| engine | max \\|Δ\\| | sent/s b1 | b8 | b32 | b128 | p50 ms | p99 ms | cold start ms | peak RSS MB |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const entry of model.results) {
+      const label = engineLabel(report, entry.engine);
+      if (entry.error && entry.maxAbsDelta === undefined) {
+        lines.push(`| ${label} | not run: ${entry.error.replaceAll('|', '\\|')} |||||||||`);
+        continue;
+      }
+      const speeds = BATCH_SIZES.map((batchSize) => rate(entry.sentencesPerSecond?.[batchSize]));
+      lines.push(
+        `| ${label} | ${delta(entry)} | ${speeds.join(' | ')} | ${fixed(entry.latencyMs?.p50, 1)} | ${fixed(entry.latencyMs?.p99, 1)} | ${fixed(entry.coldStartMs, 0)} | ${megabytes(entry.peakRssBytes)} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  const checked = report.models.filter((model) => !model.timed);
+  if (checked.length > 0) {
+    lines.push('## Checked, not timed', '', 'Same graphs as above with other pooling or real weights: max |Δ| against sentence-transformers, peak RSS in MB.', '');
+    lines.push(`| engine | ${checked.map((model) => model.label).join(' | ')} |`);
+    lines.push(`| --- |${checked.map(() => ' ---: |').join('')}`);
+    for (const { id } of report.engines) {
+      const cells = checked.map((model) => {
+        const entry = model.results.find((result) => result.engine === id);
+        if (!entry) return '–';
+        return entry.maxAbsDelta === undefined ? `not run: ${entry.error ?? ''}` : `${delta(entry)}, ${megabytes(entry.peakRssBytes)} MB`;
+      });
+      lines.push(`| ${engineLabel(report, id)} | ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+
+  lines.push('## Installed size', '', 'What each engine needs on disk besides the model files: the package and everything it pulls in, as installed here.', '');
+  lines.push('| engine | installed MB |', '| --- | ---: |');
+  for (const engine of report.engines) {
+    const note = engine.cudaLibraryBytes ? ` (of which ${megabytes(engine.cudaLibraryBytes)} MB CUDA libraries: nvidia-*, triton; this torch is a CUDA build)` : '';
+    lines.push(`| ${engine.label} | ${engine.error ? `not measured: ${engine.error}` : `${megabytes(engine.installedBytes)}${note}`} |`);
+  }
+  lines.push(
+    '',
+    'Notes:',
+    '- MiniLM-L12 is `minilm-l12-random`: the exact all_datasets_v3_MiniLM-L12 architecture with seeded random weights (weights/make-random-minilm-l12.mjs), standing in for the real checkpoint, which is not redistributed on PyPI. Speeds and memory match the real model; its vectors mean nothing.',
+    '- The ONNX engines run `weights/export-onnx.py` exports (torch.onnx.export, eager attention, checked against PyTorch) of the same safetensors; the multi-qa layout shares the all-mpnet-base-v2 weights.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+const escapeXml = (text) => text.replace(/[<>&"]/g, (character) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[character]);
+
+export function renderSvg(report) {
+  const timed = report.models.filter((model) => model.timed);
+  const width = 980;
+  const labelWidth = 330;
+  const plotWidth = width - labelWidth - 70;
+  const barHeight = 11;
+  const groupHeight = BATCH_SIZES.length * barHeight + 14;
+  const panelHeaderHeight = 34;
+  const parts = [];
+  let y = 58;
+
+  BATCH_SIZES.forEach((batchSize, index) => {
+    const x = labelWidth + index * 110;
+    parts.push(`<rect x="${x}" y="34" width="12" height="12" fill="${BAR_COLORS[index]}"/>`);
+    parts.push(`<text x="${x + 18}" y="44">batch ${batchSize}</text>`);
+  });
+
+  for (const model of timed) {
+    const measured = model.results.filter((entry) => entry.sentencesPerSecond);
+    const maximum = Math.max(1, ...measured.flatMap((entry) => Object.values(entry.sentencesPerSecond)));
+    parts.push(`<text x="10" y="${y + 20}" font-weight="bold" font-size="14">${escapeXml(model.label)}: sentences/s</text>`);
+    y += panelHeaderHeight;
+    for (const entry of model.results) {
+      const label = `${engineLabel(report, entry.engine)}${entry.flagged ? ' ⚠ |Δ| > ' + report.tolerance : ''}`;
+      parts.push(`<text x="${labelWidth - 8}" y="${y + groupHeight / 2}" text-anchor="end">${escapeXml(label)}</text>`);
+      if (!entry.sentencesPerSecond) {
+        parts.push(`<text x="${labelWidth}" y="${y + groupHeight / 2}" fill="#888">not run</text>`);
+      } else {
+        BATCH_SIZES.forEach((batchSize, index) => {
+          const value = entry.sentencesPerSecond[batchSize];
+          const barY = y + 4 + index * barHeight;
+          const barWidth = (value / maximum) * plotWidth;
+          parts.push(`<rect x="${labelWidth}" y="${barY}" width="${barWidth.toFixed(1)}" height="${barHeight - 2}" fill="${BAR_COLORS[index]}"/>`);
+          parts.push(`<text x="${(labelWidth + barWidth + 4).toFixed(1)}" y="${barY + barHeight - 3}" font-size="10">${rate(value)}</text>`);
+        });
+      }
+      y += groupHeight;
+    }
+    y += 10;
+  }
+
+  const load = report.loadAverage ? `; load average ${fixed(report.loadAverage.min, 1)}–${fixed(report.loadAverage.max, 1)}` : '';
+  const caption = `${report.threads} threads each, fp32, STS-B test sentences; ${report.machine.cpu}, ${report.machine.cores} cores${load}. Details: peers.md`;
+  parts.push(`<text x="10" y="${y + 14}" font-size="11" fill="#555">${escapeXml(caption)}</text>`);
+  const height = y + 28;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    '<text x="10" y="22" font-weight="bold" font-size="16">sentvec against its peers: throughput by batch size (higher is better)</text>',
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}
