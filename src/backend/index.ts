@@ -1,15 +1,20 @@
 // Backend selection: native when its addon loads, else WASM, else the TypeScript reference.
 // The reasons a backend could not load are kept so the final choice can explain itself.
+// native.ts is imported only under Node, so browsers and bundlers never reach it (nor the
+// addon path it resolves) from load().
 
 import { BACKEND_NAMES, type BackendName, type Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
-import { loadNativeKernels } from './native.js';
 import { loadWasmKernels } from './wasm.js';
 
 type Loader = () => Promise<Kernels>;
 
 const loaders: Partial<Record<BackendName, Loader>> = {
-  native: async () => (await loadNativeKernels()) as Kernels,
+  native: async () => {
+    if (typeof process === 'undefined' || !process.versions?.node) throw new Error('the native addon needs Node.js');
+    const { loadNativeKernels } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './native.js');
+    return (await loadNativeKernels()) as Kernels;
+  },
   wasm: async () => (await loadWasmKernels()) as Kernels,
   js: async () => jsKernels as Kernels,
 };

@@ -1,0 +1,137 @@
+// The browser build in a real browser: headless Chromium loads sentvec/browser from the built
+// dist/, fetches checkpoints by URL from a local server, embeds STS-B test sentences on the WASM
+// backend and posts the vectors back, which must match sentence-transformers' goldens.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import test from 'tape';
+import type { BrowserJob, BrowserResult } from './browser/page.js';
+import { Chromium } from './browser/chromium.js';
+import { checkpointDir, projectRoot, stsTestSentences, type CheckpointName } from './fixtures.js';
+import { agreement, embeddingGolden } from './goldens.js';
+
+const MAX_ABS = 1e-4;
+const SENTENCES = 64;
+const MODELS: CheckpointName[] = ['all-MiniLM-L6-v2', 'all-mpnet-base-v2'];
+const TIMEOUT_MS = 600_000;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
+/** `relative` inside `root`, or undefined for a path that would leave it. */
+function inside(root: string, relative: string): string | undefined {
+  const file = path.resolve(root, `.${path.posix.normalize(`/${relative}`)}`);
+  return file.startsWith(`${root}${path.sep}`) ? file : undefined;
+}
+
+function serveFile(response: http.ServerResponse, file: string | undefined): void {
+  const stat = file === undefined ? undefined : fs.statSync(file, { throwIfNoEntry: false });
+  if (file === undefined || !stat?.isFile()) {
+    response.writeHead(404).end();
+    return;
+  }
+  response.writeHead(200, {
+    'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'content-length': stat.size,
+  });
+  fs.createReadStream(file).pipe(response);
+}
+
+async function body(request: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+type PageEvent = { kind: 'result'; result: BrowserResult } | { kind: 'error'; message: string } | { kind: 'done' };
+
+/** The page, dist/ (the browser build and its wasm), /models/<name>/ and the page's reports. */
+function startServer(job: BrowserJob, onEvent: (event: PageEvent) => void): Promise<http.Server> {
+  const dist = path.join(projectRoot, 'dist');
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const route = url.pathname;
+    if (request.method === 'POST') {
+      body(request).then((payload) => {
+        response.writeHead(204).end();
+        if (route === '/result') onEvent({ kind: 'result', result: payload as BrowserResult });
+        else if (route === '/error') onEvent({ kind: 'error', message: (payload as { message: string }).message });
+        else if (route === '/done') onEvent({ kind: 'done' });
+      }, (error: Error) => onEvent({ kind: 'error', message: `unreadable report to ${route}: ${error.message}` }));
+      return;
+    }
+    if (route === '/') return serveFile(response, path.join(projectRoot, 'test', 'browser', 'index.html'));
+    if (route === '/job.json') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(job));
+      return;
+    }
+    if (route.startsWith('/dist/')) return serveFile(response, inside(dist, route.slice('/dist/'.length)));
+    const model = /^\/models\/([^/]+)\/(.+)$/.exec(route);
+    const name = MODELS.find((candidate) => candidate === model?.[1]);
+    if (model && name) return serveFile(response, inside(checkpointDir(name), model[2]));
+    response.writeHead(404).end();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+test(`browser: Chromium embeds ${SENTENCES} STS-B sentences on the WASM backend as sentence-transformers does`, async (t) => {
+  const sentences = stsTestSentences().slice(0, SENTENCES);
+  const job: BrowserJob = {
+    models: MODELS.map((name) => ({ name, url: `/models/${name}` })),
+    sentences,
+    backend: 'wasm',
+  };
+  const results: BrowserResult[] = [];
+  let settle: (error?: Error) => void = () => {};
+  const finished = new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())));
+  // a report may settle it while Chromium is still starting, before anything awaits it
+  finished.catch(() => {});
+  const server = await startServer(job, (event) => {
+    if (event.kind === 'result') results.push(event.result);
+    else settle(event.kind === 'error' ? new Error(`the page failed: ${event.message}`) : undefined);
+  });
+  let chromium: Chromium | undefined;
+  const timer = setTimeout(() => settle(new Error(`no answer from the page within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+  try {
+    chromium = Chromium.launch();
+    chromium.onEvent((method, params) => {
+      if (method === 'Runtime.exceptionThrown') {
+        const details = params.exceptionDetails as { text: string; exception?: { description?: string } };
+        settle(new Error(`uncaught in the page: ${details.exception?.description ?? details.text}`));
+      }
+    });
+    const { port } = server.address() as AddressInfo;
+    await chromium.open(`http://127.0.0.1:${port}/`);
+    await finished;
+  } catch (error) {
+    t.fail(`${(error as Error).message}${chromium ? `\nChromium stderr: ${chromium.stderr}` : ''}`);
+  } finally {
+    clearTimeout(timer);
+    await chromium?.close();
+    server.closeAllConnections();
+    server.close();
+  }
+
+  for (const name of MODELS) {
+    const result = results.find((candidate) => candidate.name === name);
+    if (!result) {
+      t.fail(`${name}: no vectors came back from the page`);
+      continue;
+    }
+    const golden = embeddingGolden(name);
+    const { dimension } = result;
+    const vectors = Array.from({ length: result.vectors.length / dimension }, (_, i) =>
+      Float32Array.from(result.vectors.slice(i * dimension, (i + 1) * dimension)));
+    t.equal(result.backend, 'wasm', `${name}: ran on ${result.backend}, ${result.variant} module, in ${result.seconds.toFixed(1)} s`);
+    t.equal(vectors.length, SENTENCES, `${name}: ${vectors.length} vectors of ${dimension}`);
+    const { maxAbs, minCosine, worst } = agreement(vectors, golden.vectors);
+    t.ok(maxAbs <= MAX_ABS, `${name} in Chromium (wasm ${result.variant}): max |Δ| ${maxAbs.toExponential(2)} ≤ ${MAX_ABS} (worst text ${worst}), min cosine ${minCosine.toFixed(8)}`);
+  }
+});
