@@ -5,8 +5,9 @@ import { withShapeChecks, type Kernels } from './backend/kernels.js';
 import { SentenceModel } from './encoder.js';
 import { BertModel, bertConfig } from './models/bert.js';
 import { MPNetModel, mpnetConfig } from './models/mpnet.js';
-import type { Encoder } from './models/transformer.js';
+import { configNumber, type Encoder } from './models/transformer.js';
 import { sentenceModules } from './pooling.js';
+import { InlineRunner, type BatchRunner, type HeadModules } from './runner.js';
 import { Checkpoint, parseSafetensors, shardFiles, type SafetensorsFile } from './safetensors.js';
 import { Tokenizer, type TokenizerFiles } from './tokenizer/index.js';
 
@@ -19,6 +20,11 @@ export type ModelInput = string | URL | ModelFileMap;
 export interface LoadOptions {
   /** 'native', 'wasm' or 'js'; default: $SENTVEC_BACKEND, else the fastest that loads. */
   backend?: string;
+  /**
+   * Run the native backend in a worker thread (default true under Node for a model folder), so
+   * encode() never blocks the event loop; false runs it on the calling thread.
+   */
+  worker?: boolean;
 }
 
 interface ModelSource {
@@ -117,18 +123,31 @@ function encoderFor<Buf>(kernels: Kernels<Buf>, checkpoint: Checkpoint, config: 
   }
 }
 
+async function readConfig(source: ModelSource): Promise<Record<string, unknown>> {
+  const file = `${source.name}/config.json`;
+  const configText = await text(source, 'config.json');
+  if (configText === undefined) throw new Error(`${file}: missing; is ${source.name} a sentence-transformers model folder?`);
+  try {
+    return JSON.parse(configText);
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+async function inlineRunner(source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: HeadModules): Promise<InlineRunner<unknown>> {
+  return new InlineRunner(kernels, encoderFor(kernels, await checkpointOf(source), config, `${source.name}/config.json`), head);
+}
+
+/** The worker thread's half of load(): the graph over `backend` from a model folder. */
+export async function loadInlineRunner(dir: string, backend: string, head: HeadModules): Promise<InlineRunner<unknown>> {
+  const source = folderSource(dir);
+  return inlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head);
+}
+
 /** Loads a sentence-transformers model (BERT/MiniLM or MPNet) from a folder, URL or files. */
 export async function load(input: ModelInput, options: LoadOptions = {}): Promise<SentenceModel> {
   const source = await sourceOf(input);
-  const configFile = `${source.name}/config.json`;
-  const configText = await text(source, 'config.json');
-  if (configText === undefined) throw new Error(`${configFile}: missing; is ${source.name} a sentence-transformers model folder?`);
-  let config: Record<string, unknown>;
-  try {
-    config = JSON.parse(configText);
-  } catch (error) {
-    throw new Error(`${configFile}: not valid JSON (${(error as Error).message})`);
-  }
+  const config = await readConfig(source);
 
   const tokenizerFiles: TokenizerFiles = {};
   for (const name of ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const) {
@@ -138,17 +157,22 @@ export async function load(input: ModelInput, options: LoadOptions = {}): Promis
   const tokenizer = Tokenizer.fromFiles(tokenizerFiles, source.name);
 
   const kernels = withShapeChecks(await selectBackend(options.backend));
-  const encoder = encoderFor(kernels, await checkpointOf(source), config, configFile);
   const modules = await sentenceModules(
     { modules: await text(source, 'modules.json'), read: (path) => text(source, path) },
     source.name,
-    encoder.hiddenSize,
+    configNumber(config, 'hidden_size', `${source.name}/config.json`),
   );
-  const maxSeqLength = modules.maxSeqLength ?? Math.min(encoder.maxTokens, tokenizerMaxLength(tokenizerFiles) ?? Infinity);
-  if (maxSeqLength > encoder.maxTokens) {
-    throw new Error(`${source.name}/sentence_bert_config.json: max_seq_length ${maxSeqLength} exceeds the ${encoder.maxTokens} positions the model has`);
+  const head: HeadModules = { pooling: modules.pooling, normalize: modules.normalize };
+  const inWorker = kernels.name === 'native' && options.worker !== false && typeof input === 'string' && !/^https?:/i.test(input);
+  const runner: BatchRunner = inWorker
+    ? await (await import('./worker-runner.js')).WorkerRunner.start({ dir: source.name, backend: kernels.name, head })
+    : await inlineRunner(source, config, kernels, head);
+  const maxSeqLength = modules.maxSeqLength ?? Math.min(runner.maxTokens, tokenizerMaxLength(tokenizerFiles) ?? Infinity);
+  if (maxSeqLength > runner.maxTokens) {
+    await runner.close();
+    throw new Error(`${source.name}/sentence_bert_config.json: max_seq_length ${maxSeqLength} exceeds the ${runner.maxTokens} positions the model has`);
   }
-  return new SentenceModel(kernels, encoder, tokenizer, modules, maxSeqLength);
+  return new SentenceModel(runner, tokenizer, modules, maxSeqLength);
 }
 
 /** tokenizer_config.json model_max_length, which sentence-transformers falls back to. */

@@ -1,0 +1,29 @@
+// Worker-thread side of worker-runner.ts: loads the graph from the model folder and answers
+// each batch of token ids with its vectors, transferring their buffers back.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadInlineRunner } from './load.js';
+import type { InlineRunner } from './runner.js';
+import type { WorkerReply, WorkerSetup } from './worker-runner.js';
+
+const port = parentPort!;
+const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const setup = workerData as WorkerSetup;
+
+let runner: InlineRunner<unknown>;
+try {
+  runner = await loadInlineRunner(setup.dir, setup.backend, setup.head);
+  reply({ type: 'ready', hiddenSize: runner.hiddenSize, maxTokens: runner.maxTokens });
+} catch (error) {
+  reply({ type: 'failed', message: (error as Error).message });
+  process.exit(0);
+}
+
+port.on('message', ({ id, sequences }: { id: number; sequences: Int32Array[] }) => {
+  try {
+    const vectors = runner.runNow(sequences);
+    reply({ type: 'vectors', id, vectors }, vectors.map((vector) => vector.buffer as ArrayBuffer));
+  } catch (error) {
+    reply({ type: 'error', id, message: (error as Error).message });
+  }
+});

@@ -1,0 +1,80 @@
+// Runs batches of token ids through the graph and the sentence-transformers modules after it
+// (pooling, normalize). The inline runner does it on the calling thread; under Node the native
+// backend runs the same inline runner inside a worker thread (worker-runner.ts).
+
+import type { BackendName, Kernels, PoolMode } from './backend/kernels.js';
+import type { Encoder } from './models/transformer.js';
+import { normalizeL2 } from './pooling.js';
+
+/** What the runner needs of the sentence-transformers modules; plain data, so it crosses threads. */
+export interface HeadModules {
+  pooling: PoolMode[];
+  normalize: boolean;
+}
+
+/** Resolves on a later turn of the event loop, after pending timers and I/O have run. */
+export const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
+export interface BatchRunner {
+  readonly backend: BackendName;
+  readonly hiddenSize: number;
+  /** Highest token count a sequence may have, from the position table. */
+  readonly maxTokens: number;
+  /** One pooled (and, if configured, normalized) vector per sequence, in order. */
+  run(sequences: Int32Array[]): Promise<Float32Array[]>;
+  /** Releases what the runner holds beyond garbage collection's reach (a worker thread). */
+  close(): Promise<void>;
+}
+
+export class InlineRunner<Buf> implements BatchRunner {
+  readonly backend: BackendName;
+  readonly hiddenSize: number;
+  readonly maxTokens: number;
+
+  constructor(
+    private readonly kernels: Kernels<Buf>,
+    private readonly encoder: Encoder<Buf>,
+    private readonly head: HeadModules,
+  ) {
+    this.backend = kernels.name;
+    this.hiddenSize = encoder.hiddenSize;
+    this.maxTokens = encoder.maxTokens;
+  }
+
+  /** Lets other work run before each batch, so a long encode does not hold the event loop. */
+  async run(sequences: Int32Array[]): Promise<Float32Array[]> {
+    await nextTurn();
+    return this.runNow(sequences);
+  }
+
+  async close(): Promise<void> {}
+
+  /** Pads the batch to its longest sequence, runs the graph, pools every configured mode. */
+  runNow(sequences: Int32Array[]): Float32Array[] {
+    const k = this.kernels;
+    const B = sequences.length;
+    const T = Math.max(...sequences.map((ids) => ids.length));
+    const C = this.encoder.hiddenSize;
+    const ids = new Int32Array(B * T).fill(this.encoder.padId);
+    const lengths = new Int32Array(B);
+    sequences.forEach((sequence, b) => {
+      ids.set(sequence, b * T);
+      lengths[b] = sequence.length;
+    });
+    const hidden = this.encoder.forward(ids, lengths, B, T);
+    const pooled = k.alloc(B * C);
+    const vectors = Array.from({ length: B }, () => new Float32Array(C * this.head.pooling.length));
+    try {
+      this.head.pooling.forEach((mode, m) => {
+        k.pool(pooled, hidden, lengths, B, T, C, mode);
+        const values = k.read(pooled, B * C);
+        for (let b = 0; b < B; b++) vectors[b].set(values.subarray(b * C, (b + 1) * C), m * C);
+      });
+    } finally {
+      k.free(pooled);
+      k.free(hidden);
+    }
+    if (this.head.normalize) vectors.forEach(normalizeL2);
+    return vectors;
+  }
+}

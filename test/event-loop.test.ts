@@ -1,0 +1,37 @@
+// With the native backend, encode() runs the graph off the main thread: timers keep firing
+// while a large encode is under way, and close() stops the worker.
+import test from 'tape';
+import { load } from '../src/index.js';
+import { checkpointDir, stsTestSentences } from './fixtures.js';
+
+test('native encode leaves the event loop free and close() ends the worker', async (t) => {
+  const model = await load(checkpointDir('all-MiniLM-L6-v2'), { backend: 'native' }).catch((error: Error) => error);
+  if (model instanceof Error) {
+    // npm install --ignore-scripts builds no addon; CI builds it, so there this test runs
+    t.comment(`native backend absent: ${model.message}`);
+    return;
+  }
+  const texts = stsTestSentences().slice(0, 1024);
+  let last = performance.now();
+  let longestGap = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longestGap = Math.max(longestGap, now - last);
+    last = now;
+  }, 1);
+  const started = performance.now();
+  const vectors = await model.encode(texts, { batchSize: 128 });
+  const elapsed = performance.now() - started;
+  clearInterval(timer);
+  t.equal(vectors.length, texts.length, `${texts.length} vectors in ${elapsed.toFixed(0)} ms`);
+  // a batch of 128 takes far longer than this on 2 cores; only tokenizing happens on this thread
+  t.ok(longestGap < 60, `longest pause of a 1 ms timer during encode: ${longestGap.toFixed(1)} ms`);
+
+  await model.close();
+  try {
+    await model.encode(['after close']);
+    t.fail('encode after close resolved');
+  } catch (error) {
+    t.match((error as Error).message, /closed|exited/, `encode after close: ${(error as Error).message}`);
+  }
+});
