@@ -27,21 +27,17 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-// bert.rs do_clean_text then do_handle_chinese_chars, fused into one pass that copies unchanged runs whole.
-function cleanAndSpaceChinese(text: string, cleanText: boolean, handleChineseChars: boolean): string {
+/**
+ * Rebuilds `text` with each code point replaced by what `replace` returns for it (undefined keeps
+ * it), copying unchanged runs whole: most texts need no change and come back as they are.
+ */
+function mapCodePoints(text: string, replace: (codePoint: number, char: string) => string | undefined): string {
   let out = '';
   let runStart = 0;
   for (let i = 0; i < text.length; ) {
     const codePoint = text.codePointAt(i)!;
     const width = codePoint > 0xffff ? 2 : 1;
-    let replacement: string | undefined;
-    if (cleanText && codePoint !== 0x20) {
-      if (isCleanTextRemoved(codePoint)) replacement = '';
-      else if (isWhitespace(codePoint)) replacement = ' ';
-    }
-    if (replacement === undefined && handleChineseChars && codePoint >= 0x3400 && isChineseChar(codePoint)) {
-      replacement = ' ' + text.slice(i, i + width) + ' ';
-    }
+    const replacement = replace(codePoint, text.slice(i, i + width));
     if (replacement !== undefined) {
       out += text.slice(runStart, i) + replacement;
       runStart = i + width;
@@ -51,26 +47,28 @@ function cleanAndSpaceChinese(text: string, cleanText: boolean, handleChineseCha
   return runStart === 0 ? text : out + text.slice(runStart);
 }
 
+// bert.rs do_clean_text then do_handle_chinese_chars, fused into one pass.
+function cleanAndSpaceChinese(text: string, cleanText: boolean, handleChineseChars: boolean): string {
+  return mapCodePoints(text, (codePoint, char) => {
+    if (cleanText && codePoint !== 0x20) {
+      if (isCleanTextRemoved(codePoint)) return '';
+      if (isWhitespace(codePoint)) return ' ';
+    }
+    if (handleChineseChars && codePoint >= 0x3400 && isChineseChar(codePoint)) return ' ' + char + ' ';
+    return undefined;
+  });
+}
+
 // bert.rs do_strip_accents: NFD, then drop the nonspacing marks. Characters are decomposed one
 // at a time, and only those the reference's NFD decomposes. The canonical reordering of a
 // whole-string NFD is skipped: it only moves combining marks, and all of them but a few spacing
 // ones (U+1D165.., musical symbols) are nonspacing and dropped anyway.
 function removeAccents(text: string): string {
-  let out = '';
-  let runStart = 0;
-  for (let i = 0; i < text.length; ) {
-    const codePoint = text.codePointAt(i)!;
-    const width = codePoint > 0xffff ? 2 : 1;
-    let replacement: string | undefined;
-    if (isNonspacingMark(codePoint)) replacement = '';
-    else if (isNfdDecomposed(codePoint)) replacement = withoutNonspacingMarks(text.slice(i, i + width).normalize('NFD'));
-    if (replacement !== undefined) {
-      out += text.slice(runStart, i) + replacement;
-      runStart = i + width;
-    }
-    i += width;
-  }
-  return runStart === 0 ? text : out + text.slice(runStart);
+  return mapCodePoints(text, (codePoint, char) => {
+    if (isNonspacingMark(codePoint)) return '';
+    if (isNfdDecomposed(codePoint)) return withoutNonspacingMarks(char.normalize('NFD'));
+    return undefined;
+  });
 }
 
 function withoutNonspacingMarks(decomposed: string): string {
