@@ -1,7 +1,7 @@
 // Plain TypeScript reference backend: the oracle every other backend is tested against.
 // Loops are the textbook formulas with float64 accumulation, written for clarity, not speed.
 
-import type { Activation, Kernels, PoolMode } from './kernels.js';
+import { float32ArrayStorage, type Activation, type Kernels, type PoolMode } from './kernels.js';
 
 // Complementary error function with fractional error below 1.2e-7 everywhere
 // (Numerical Recipes, erfcc: Chebyshev fit), which is below float32 resolution for GELU.
@@ -21,13 +21,7 @@ export function gelu(x: number): number {
 
 export const jsKernels: Kernels<Float32Array> = {
   name: 'js',
-
-  weight: (data) => data,
-  alloc: (length) => new Float32Array(length),
-  free: () => {},
-  write: (buffer, data) => buffer.set(data),
-  read: (buffer, length) => buffer.slice(0, length),
-  length: (buffer) => buffer.length,
+  ...float32ArrayStorage,
 
   embed(out, ids, positionIds, typeIds, words, positions, types, N, C) {
     for (let n = 0; n < N; n++) {

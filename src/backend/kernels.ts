@@ -72,6 +72,16 @@ export interface Kernels<Buf = unknown> {
   pool(out: Buf, hidden: Buf, lengths: Int32Array, B: number, T: number, C: number, mode: PoolMode): void;
 }
 
+/** Storage of the backends whose buffers are plain Float32Arrays (js, native). */
+export const float32ArrayStorage: Pick<Kernels<Float32Array>, 'weight' | 'alloc' | 'free' | 'write' | 'read' | 'length'> = {
+  weight: (data) => data,
+  alloc: (length) => new Float32Array(length),
+  free: () => {},
+  write: (buffer, data) => buffer.set(data),
+  read: (buffer, length) => buffer.slice(0, length),
+  length: (buffer) => buffer.length,
+};
+
 /** A kernel was handed shapes, ids or buffers that do not fit together. */
 export class KernelShapeError extends Error {
   constructor(kernel: string, problem: string) {

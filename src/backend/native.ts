@@ -3,7 +3,7 @@
 // place; weights stay the caller's arrays (views into the safetensors bytes), never copied.
 // Node built-ins are imported only inside the loader: browsers load index.ts, and so this file.
 
-import type { Activation, Kernels, PoolMode } from './kernels.js';
+import { float32ArrayStorage, type Activation, type Kernels, type PoolMode } from './kernels.js';
 
 /** The addon's exports. Each kernel validates its arguments itself and throws a JS Error on bad ones. */
 export interface NativeAddon {
@@ -63,12 +63,7 @@ export async function loadNativeAddon(): Promise<NativeAddon> {
 export function nativeKernels(addon: NativeAddon): Kernels<Float32Array> {
   return {
     name: 'native',
-    weight: (data) => data,
-    alloc: (length) => new Float32Array(length),
-    free: () => {},
-    write: (buffer, data) => buffer.set(data),
-    read: (buffer, length) => buffer.slice(0, length),
-    length: (buffer) => buffer.length,
+    ...float32ArrayStorage,
     embed: (out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV) =>
       addon.embed(out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV),
     linear: (out, inp, weight, bias, residual, M, K, N, activation) =>
