@@ -16,10 +16,18 @@ const DENO = path.join(projectRoot, 'node_modules', '.bin', 'deno');
 
 function runDeno(job: DenoJob): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const dist = path.join(projectRoot, 'dist');
+  // its own process group: without install scripts the launcher is a node shim that spawns deno
   const child = spawn(DENO, [
     'run', '--cached-only', '--no-prompt', '--no-config', `--allow-read=${dist},${job.model}`, '--allow-env',
     path.join(dist, 'test', 'deno-embed.js'),
-  ], { stdio: ['pipe', 'pipe', 'pipe'], timeout: TIMEOUT_MS, killSignal: 'SIGKILL' });
+  ], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group has already exited
+    }
+  }, TIMEOUT_MS);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -27,7 +35,10 @@ function runDeno(job: DenoJob): Promise<{ status: number | null; stdout: string;
   child.stdin.end(JSON.stringify(job));
   return new Promise((resolve) => {
     child.on('error', (error) => resolve({ status: null, stdout, stderr: `${stderr}${error.message}` }));
-    child.on('close', (status, signal) => resolve({ status, stdout, stderr: signal ? `${stderr}killed by ${signal}` : stderr }));
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr: signal ? `${stderr}killed by ${signal} after ${TIMEOUT_MS / 1000} s` : stderr });
+    });
   });
 }
 
