@@ -27,6 +27,7 @@ for (const name of CHECKPOINTS) {
     t.equal(model.similarityFunction, golden.similarity, `similarity ${model.similarityFunction}`);
     const longest = Math.max(...golden.long_texts.map((text) => model.tokenize(text).length));
     t.equal(longest, golden.long_text_tokens, `long texts truncated to ${longest} tokens`);
+    t.equal(golden.long_text_tokens, golden.max_seq_length, 'the long texts reach max_seq_length');
 
     const vectors = await model.encode(golden.texts, { batchSize: 32 });
     const { maxAbs, minCosine, worst } = agreement(vectors, golden.vectors);
