@@ -53,7 +53,7 @@ async function body(request: http.IncomingMessage): Promise<unknown> {
 type PageEvent = { kind: 'result'; result: BrowserResult } | { kind: 'error'; message: string } | { kind: 'done' };
 
 /** The page, dist/ (the browser build and its wasm), /models/<name>/ and the page's reports. */
-function startServer(job: BrowserJob, onEvent: (event: PageEvent) => void): Promise<http.Server> {
+function startServer(job: BrowserJob, modelDirs: Map<string, string>, onEvent: (event: PageEvent) => void): Promise<http.Server> {
   const dist = path.join(projectRoot, 'dist');
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -74,8 +74,8 @@ function startServer(job: BrowserJob, onEvent: (event: PageEvent) => void): Prom
     }
     if (route.startsWith('/dist/')) return serveFile(response, inside(dist, route.slice('/dist/'.length)));
     const model = /^\/models\/([^/]+)\/(.+)$/.exec(route);
-    const name = MODELS.find((candidate) => candidate === model?.[1]);
-    if (model && name) return serveFile(response, inside(checkpointDir(name), model[2]));
+    const modelDir = model && modelDirs.get(model[1]);
+    if (model && modelDir) return serveFile(response, inside(modelDir, model[2]));
     response.writeHead(404).end();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -93,7 +93,8 @@ test(`browser: Chromium embeds ${SENTENCES} STS-B sentences on the WASM backend 
   const finished = new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())));
   // a report may settle it while Chromium is still starting, before anything awaits it
   finished.catch(() => {});
-  const server = await startServer(job, (event) => {
+  const modelDirs = new Map(MODELS.map((name) => [name, checkpointDir(name)]));
+  const server = await startServer(job, modelDirs, (event) => {
     if (event.kind === 'result') results.push(event.result);
     else settle(event.kind === 'error' ? new Error(`the page failed: ${event.message}`) : undefined);
   });
@@ -107,6 +108,7 @@ test(`browser: Chromium embeds ${SENTENCES} STS-B sentences on the WASM backend 
         settle(new Error(`uncaught in the page: ${details.exception?.description ?? details.text}`));
       }
     });
+    void chromium.exited.then(() => settle(new Error('Chromium exited before the page finished')));
     const { port } = server.address() as AddressInfo;
     await chromium.open(`http://127.0.0.1:${port}/`);
     await finished;

@@ -30,7 +30,8 @@ export class Chromium {
   private readonly listeners: ((message: Message) => void)[] = [];
   /** The end of Chromium's stderr, for failure messages. */
   private stderrTail = '';
-  private readonly exited: Promise<void>;
+  /** Resolves when the browser process has exited, for whatever reason. */
+  readonly exited: Promise<void>;
 
   private constructor(private readonly child: ChildProcess, private readonly profileDir: string) {
     const fromChromium = child.stdio[4] as Readable;
