@@ -51,6 +51,8 @@ export function renderMarkdown(report) {
         `| ${label} | ${delta(entry)} | ${speeds.join(' | ')} | ${fixed(entry.latencyMs?.p50, 1)} | ${fixed(entry.latencyMs?.p99, 1)} | ${fixed(entry.coldStartMs, 0)} | ${megabytes(entry.peakRssBytes)} |`,
       );
     }
+    const unfinished = model.results.filter((entry) => entry.error && entry.maxAbsDelta !== undefined);
+    if (unfinished.length > 0) lines.push('', ...unfinished.map((entry) => `Checked but not fully timed: ${entry.error}.`));
     lines.push('');
   }
 
@@ -90,8 +92,8 @@ const escapeXml = (text) => text.replace(/[<>&"]/g, (character) => ({ '<': '&lt;
 
 export function renderSvg(report) {
   const timed = report.models.filter((model) => model.timed);
-  const width = 980;
-  const labelWidth = 330;
+  const width = 900;
+  const labelWidth = 230;
   const plotWidth = width - labelWidth - 70;
   const barHeight = 11;
   const groupHeight = BATCH_SIZES.length * barHeight + 14;
@@ -111,10 +113,10 @@ export function renderSvg(report) {
     parts.push(`<text x="10" y="${y + 20}" font-weight="bold" font-size="14">${escapeXml(model.label)}: sentences/s</text>`);
     y += panelHeaderHeight;
     for (const entry of model.results) {
-      const label = `${engineLabel(report, entry.engine)}${entry.flagged ? ' ⚠ |Δ| > ' + report.tolerance : ''}`;
+      const label = `${entry.engine}${entry.flagged ? ` ⚠ |Δ| > ${report.tolerance}` : ''}`;
       parts.push(`<text x="${labelWidth - 8}" y="${y + groupHeight / 2}" text-anchor="end">${escapeXml(label)}</text>`);
       if (!entry.sentencesPerSecond) {
-        parts.push(`<text x="${labelWidth}" y="${y + groupHeight / 2}" fill="#888">not run</text>`);
+        parts.push(`<text x="${labelWidth}" y="${y + groupHeight / 2}" fill="#888">not timed</text>`);
       } else {
         BATCH_SIZES.forEach((batchSize, index) => {
           const value = entry.sentencesPerSecond[batchSize];
@@ -129,7 +131,8 @@ export function renderSvg(report) {
     y += 10;
   }
 
-  const load = report.loadAverage ? `; load average ${fixed(report.loadAverage.min, 1)}–${fixed(report.loadAverage.max, 1)}` : '';
+  const busy = report.loadAverage?.max > 1 ? ' (a busy machine: speeds are low and noisy)' : '';
+  const load = report.loadAverage ? `; load average ${fixed(report.loadAverage.min, 1)}–${fixed(report.loadAverage.max, 1)}${busy}` : '';
   const caption = `${report.threads} threads each, fp32, STS-B test sentences; ${report.machine.cpu}, ${report.machine.cores} cores${load}. Details: peers.md`;
   parts.push(`<text x="10" y="${y + 14}" font-size="11" fill="#555">${escapeXml(caption)}</text>`);
   const height = y + 28;
