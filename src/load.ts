@@ -112,7 +112,8 @@ async function checkpointOf(source: ModelSource): Promise<Checkpoint> {
   return new Checkpoint(shards, { json: index, file: indexFile });
 }
 
-function encoderFor<Buf>(kernels: Kernels<Buf>, checkpoint: Checkpoint, config: Record<string, unknown>, file: string): Encoder<Buf> {
+/** The graph for config.model_type over `kernels`. */
+export function encoderFor<Buf>(kernels: Kernels<Buf>, checkpoint: Checkpoint, config: Record<string, unknown>, file: string): Encoder<Buf> {
   switch (config.model_type) {
     case 'bert':
       return new BertModel(kernels, checkpoint, bertConfig(config, file));

@@ -32,7 +32,10 @@ export interface NativeAddon {
   /** Threads GEMM, attention and layer norm split over ($SENTVEC_THREADS, else every core). */
   threads(): number;
   setThreads(threads: number): void;
-  /** GFLOP/s of an FMA-throughput loop at the active level on every thread: the GEMM's ceiling. */
+  /**
+   * GFLOP per CPU-second of an FMA-throughput loop at the active level on every thread: the
+   * GEMM's per-core ceiling, which other work on a shared machine barely moves.
+   */
   fmaPeak(seconds: number): number;
 }
 

@@ -1,0 +1,65 @@
+// What the benches share. The linear-layer shapes both GEMM benches (gemm.ts, wasm-gemm.ts) time:
+// those of a MiniLM / MPNet forward, M = B·T tokens (416 is 32 STS-B sentences of ~13 tokens);
+// each (C,4C) layer runs with the GELU epilogue and each (4C,C) one with the residual, as in the
+// models. Time is process CPU time, so other work on a shared machine does not count against it.
+import type { Activation } from '../src/backend/kernels.js';
+
+const ROWS = [416, 128];
+const LAYERS: [number, number][] = [[384, 384], [384, 1536], [1536, 384], [768, 768], [768, 3072], [3072, 768]];
+
+export interface GemmCase {
+  M: number;
+  K: number;
+  N: number;
+  activation: Activation;
+  inp: Float32Array;
+  weight: Float32Array;
+  bias: Float32Array;
+  residual: Float32Array | null;
+  /** 'gelu', 'residual' or 'bias': what runs after the product. */
+  epilogue: string;
+}
+
+let seed = 1;
+function uniform(length: number, scale: number): Float32Array {
+  const values = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    values[i] = (seed / 4294967296 * 2 - 1) * scale;
+  }
+  return values;
+}
+
+/** Every shape, in table order, each with fresh deterministic inputs. */
+export function* gemmCases(): Generator<GemmCase> {
+  for (const M of ROWS) {
+    for (const [K, N] of LAYERS) {
+      const activation: Activation = N > K ? 'gelu' : 'none';
+      const inp = uniform(M * K, 1);
+      const weight = uniform(N * K, 1 / Math.sqrt(K));
+      const bias = uniform(N, 0.5);
+      const residual = K > N ? uniform(M * N, 1) : null;
+      const epilogue = activation === 'gelu' ? 'gelu' : residual ? 'residual' : 'bias';
+      yield { M, K, N, activation, inp, weight, bias, residual, epilogue };
+    }
+  }
+}
+
+/** CPU-seconds this process has used since `since` (every thread's). */
+export function cpuSeconds(since?: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
+/** GFLOP per CPU-second of `run`, a product of c's shape, over at least `minSeconds` and `minRuns`. */
+export function gflopsPerCpuSecond(c: GemmCase, run: () => void, minSeconds: number, minRuns: number): number {
+  let runs = 0;
+  const start = process.cpuUsage();
+  let seconds = 0;
+  while (seconds < minSeconds || runs < minRuns) {
+    run();
+    runs++;
+    seconds = cpuSeconds(start);
+  }
+  return (2 * c.M * c.K * c.N * runs) / seconds / 1e9;
+}
