@@ -49,6 +49,11 @@ class ScratchBuffer {
 // Workers spin this long for the next job before sleeping: a forward pass issues kernels back
 // to back, and a condition-variable wake-up costs more than a small GEMM.
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
+// The caller waits for a task another thread is running by spinning this many times, then by
+// yielding its core, which a descheduled worker on a busy machine may need.
+constexpr int kSpinsBeforeYield = 4096;
+// Task counts and indices are 20-bit fields of the claim word; a larger job runs on the caller.
+constexpr uint64_t kMaxClaimField = (uint64_t{1} << 20) - 1;
 
 class ThreadPool {
  public:
@@ -70,23 +75,28 @@ class ThreadPool {
     std::lock_guard<std::mutex> job(job_mutex_);
     // any thread may take any task, so every slot gets the scratch
     for (ScratchBuffer& scratch : scratch_) scratch.reserve(std::max<int64_t>(scratch_floats, 1));
-    if (tasks == 1 || threads <= 1 || workers_.empty()) {
+    if (tasks == 1 || threads <= 1 || workers_.empty() || static_cast<uint64_t>(tasks) > kMaxClaimField) {
       for (int64_t task = 0; task < tasks; task++) fn(context, task, scratch_[0].data());
       return;
     }
     fn_ = fn;
     context_ = context;
-    tasks_ = tasks;
-    job_threads_ = threads;
-    next_task_.store(0, std::memory_order_relaxed);
-    pending_workers_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    job_threads_.store(threads, std::memory_order_relaxed);
+    done_tasks_.store(0, std::memory_order_relaxed);
+    uint64_t generation;
     {
       std::lock_guard<std::mutex> wake(wake_mutex_);
-      generation_.fetch_add(1, std::memory_order_release);
+      generation = next_generation();
+      claims_.store(claim_word(generation, tasks, 0), std::memory_order_release);
     }
     wake_.notify_all();
-    work(0);
-    while (pending_workers_.load(std::memory_order_acquire) != 0) SENTVEC_CPU_RELAX();
+    work(0, generation);
+    // Only the tasks are waited for, not the workers: on a busy machine a worker the scheduler
+    // has not run yet would otherwise hold up a job the caller has already finished alone.
+    for (int spins = 0; done_tasks_.load(std::memory_order_acquire) != tasks; spins++) {
+      if (spins < kSpinsBeforeYield) SENTVEC_CPU_RELAX();
+      else std::this_thread::yield();
+    }
   }
 
  private:
@@ -94,7 +104,7 @@ class ThreadPool {
     stopping_ = false;
     scratch_ = std::vector<ScratchBuffer>(static_cast<size_t>(threads));
     // read here, not in the new thread: a stop() before that thread first runs must still wake it
-    const uint64_t generation = generation_.load(std::memory_order_acquire);
+    const uint64_t generation = this->generation();
     for (int slot = 1; slot < threads; slot++) {
       workers_.emplace_back([this, slot, generation] { worker(slot, generation); });
     }
@@ -104,33 +114,45 @@ class ThreadPool {
     {
       std::lock_guard<std::mutex> wake(wake_mutex_);
       stopping_ = true;
-      generation_.fetch_add(1, std::memory_order_release);
+      claims_.store(claim_word(next_generation(), 0, 0), std::memory_order_release);
     }
     wake_.notify_all();
     for (std::thread& worker : workers_) worker.join();
     workers_.clear();
   }
 
-  void work(int slot) {
-    float* scratch = scratch_[static_cast<size_t>(slot)].data();
-    for (int64_t task; (task = next_task_.fetch_add(1, std::memory_order_relaxed)) < tasks_;) fn_(context_, task, scratch);
+  // Claims and runs tasks of job `generation` until none is left. A claim is a compare-exchange
+  // on the whole (generation, tasks, next task) word, so a worker that wakes late can never take
+  // a task of a later job, nor judge an earlier job's claim by a later job's task count.
+  void work(int slot, uint64_t generation) {
+    uint64_t claim = claims_.load(std::memory_order_acquire);
+    for (;;) {
+      const uint64_t next = claim & kMaxClaimField;
+      if (claim >> 40 != generation || next >= (claim >> 20 & kMaxClaimField)) return;
+      if (!claims_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      fn_(context_, static_cast<int64_t>(next), scratch_[static_cast<size_t>(slot)].data());
+      done_tasks_.fetch_add(1, std::memory_order_release);
+      claim = claims_.load(std::memory_order_acquire);
+    }
   }
+
+  static uint64_t claim_word(uint64_t generation, int64_t tasks, int64_t next) {
+    return generation << 40 | static_cast<uint64_t>(tasks) << 20 | static_cast<uint64_t>(next);
+  }
+  uint64_t generation() const { return claims_.load(std::memory_order_acquire) >> 40; }
+  uint64_t next_generation() const { return (generation() + 1) & 0xffffff; }
 
   void worker(int slot, uint64_t seen) {
     for (;;) {
       const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-      while (generation_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < spin_until) {
-        SENTVEC_CPU_RELAX();
-      }
+      while (generation() == seen && std::chrono::steady_clock::now() < spin_until) SENTVEC_CPU_RELAX();
       {
         std::unique_lock<std::mutex> wake(wake_mutex_);
-        wake_.wait(wake, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        wake_.wait(wake, [&] { return generation() != seen; });
         if (stopping_) return;
       }
-      seen = generation_.load(std::memory_order_acquire);
-      // Every worker checks in, even one left out of the job or one that slept through it.
-      if (slot < job_threads_) work(slot);
-      pending_workers_.fetch_sub(1, std::memory_order_release);
+      seen = generation();
+      if (slot < job_threads_.load(std::memory_order_relaxed)) work(slot, seen);
     }
   }
 
@@ -140,14 +162,13 @@ class ThreadPool {
 
   TaskFn fn_ = nullptr;
   const void* context_ = nullptr;
-  int64_t tasks_ = 0;
-  int64_t job_threads_ = 0;
-  std::atomic<int64_t> next_task_{0};
-  std::atomic<int> pending_workers_{0};
+  std::atomic<int64_t> job_threads_{0};
+  // bits 40..63: the job's generation; 20..39: its task count; 0..19: its next unclaimed task
+  std::atomic<uint64_t> claims_{0};
+  std::atomic<int64_t> done_tasks_{0};
 
   std::mutex wake_mutex_;
   std::condition_variable wake_;
-  std::atomic<uint64_t> generation_{0};
   bool stopping_ = false;
 };
 
