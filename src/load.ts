@@ -150,13 +150,6 @@ export async function load(input: ModelInput, options: LoadOptions = {}): Promis
   const source = await sourceOf(input);
   const config = await readConfig(source);
 
-  const tokenizerFiles: TokenizerFiles = {};
-  for (const name of ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const) {
-    const content = await text(source, name);
-    if (content !== undefined) tokenizerFiles[name] = content;
-  }
-  const tokenizer = Tokenizer.fromFiles(tokenizerFiles, source.name);
-
   const kernels = withShapeChecks(await selectBackend(options.backend));
   const modules = await sentenceModules(
     { modules: await text(source, 'modules.json'), read: (path) => text(source, path) },
@@ -165,9 +158,25 @@ export async function load(input: ModelInput, options: LoadOptions = {}): Promis
   );
   const head: HeadModules = { pooling: modules.pooling, normalize: modules.normalize };
   const inWorker = kernels.name === 'native' && options.worker !== false && typeof input === 'string' && !/^https?:/i.test(input);
-  const runner: BatchRunner = inWorker
-    ? await (await import('./worker-runner.js')).WorkerRunner.start({ dir: source.name, backend: kernels.name, head })
-    : await inlineRunner(source, config, kernels, head);
+  // The worker reads the weights while this thread parses the tokenizer.
+  const starting: Promise<BatchRunner> = inWorker
+    ? (await import('./worker-runner.js')).WorkerRunner.start({ dir: source.name, backend: kernels.name, head })
+    : inlineRunner(source, config, kernels, head);
+  starting.catch(() => {});  // awaited below; until then a failure must not count as unhandled
+
+  let tokenizer: Tokenizer;
+  const tokenizerFiles: TokenizerFiles = {};
+  try {
+    for (const name of ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const) {
+      const content = await text(source, name);
+      if (content !== undefined) tokenizerFiles[name] = content;
+    }
+    tokenizer = Tokenizer.fromFiles(tokenizerFiles, source.name);
+  } catch (error) {
+    await starting.then((runner) => runner.close(), () => {});
+    throw error;
+  }
+  const runner = await starting;
   const maxSeqLength = modules.maxSeqLength ?? Math.min(runner.maxTokens, tokenizerMaxLength(tokenizerFiles) ?? Infinity);
   if (maxSeqLength > runner.maxTokens) {
     await runner.close();
