@@ -18,6 +18,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threads", Napi::Function::New(env, sentvec::Threads, "threads"));
   exports.Set("setThreads", Napi::Function::New(env, sentvec::SetThreads, "setThreads"));
   exports.Set("fmaPeak", Napi::Function::New(env, sentvec::FmaPeak, "fmaPeak"));
+#if defined(__unix__) || defined(__APPLE__)
+  exports.Set("mapFile", Napi::Function::New(env, sentvec::MapFile, "mapFile"));
+#endif
   return exports;
 }
 

@@ -14,6 +14,16 @@
 #include <iterator>
 #include <string>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#endif
+
 #include "dispatch.h"
 #include "threads.h"
 
@@ -345,6 +355,34 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   }
   return Napi::Number::New(info.Env(), best);
 }
+
+#if defined(__unix__) || defined(__APPLE__)
+// mapFile(path) → ArrayBuffer over a private copy-on-write mapping of the whole file, unmapped
+// when the buffer is collected. The weights are read in place from the page cache: no copy of
+// the file is made, and no anonymous memory holds it.
+Napi::Value MapFile(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "mapFile", 1);
+  const std::string path = args.string(0, "path");
+  const auto problem = [&](const char* step) { args.fail("cannot " + std::string(step) + " " + path + ": " + std::strerror(errno)); };
+  struct Descriptor {
+    int fd;
+    ~Descriptor() {
+      if (fd >= 0) ::close(fd);
+    }
+  } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0) problem("open");
+  struct stat status;
+  if (::fstat(file.fd, &status) != 0) problem("stat");
+  const size_t size = static_cast<size_t>(status.st_size);
+  if (size == 0) return Napi::ArrayBuffer::New(info.Env(), 0);
+  // Private and writable, so a stray write changes this process's copy of a page, never the file
+  // nor a crash; read faults map page-cache pages in batches, and pages never read (most of the
+  // word-embedding table) never count against the process.
+  void* data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, file.fd, 0);
+  if (data == MAP_FAILED) problem("map");
+  return Napi::ArrayBuffer::New(info.Env(), data, size, [size](Napi::Env, void* mapped) { ::munmap(mapped, size); });
+}
+#endif
 
 void configure_from_environment(Napi::Env env) {
   const std::string problem = select_isa_from_environment();

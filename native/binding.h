@@ -21,5 +21,8 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info);
 Napi::Value Threads(const Napi::CallbackInfo& info);
 Napi::Value SetThreads(const Napi::CallbackInfo& info);
 Napi::Value FmaPeak(const Napi::CallbackInfo& info);
+#if defined(__unix__) || defined(__APPLE__)
+Napi::Value MapFile(const Napi::CallbackInfo& info);
+#endif
 
 }  // namespace sentvec

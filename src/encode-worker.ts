@@ -2,7 +2,8 @@
 // each batch of token ids with its vectors, transferring their buffers back.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadInlineRunner } from './load.js';
+import { loadNativeAddon } from './backend/native.js';
+import { loadInlineRunner, type FileMapper } from './load.js';
 import type { InlineRunner } from './runner.js';
 import type { WorkerReply, WorkerSetup } from './worker-runner.js';
 
@@ -12,7 +13,19 @@ const setup = workerData as WorkerSetup;
 
 let runner: InlineRunner<unknown>;
 try {
-  runner = await loadInlineRunner(setup.dir, setup.backend, setup.head);
+  // Mapping model.safetensors instead of reading it saves a copy of the whole file in memory and
+  // the time to make it. A file that cannot be mapped (missing, say) is read the usual way, which
+  // reports the problem.
+  const addon = setup.backend === 'native' ? await loadNativeAddon() : undefined;
+  const mapSafetensors: FileMapper = (file) => {
+    if (!addon?.mapFile || !file.endsWith('.safetensors')) return undefined;
+    try {
+      return new Uint8Array(addon.mapFile(file));
+    } catch {
+      return undefined;
+    }
+  };
+  runner = await loadInlineRunner(setup.dir, setup.backend, setup.head, mapSafetensors);
   reply({ type: 'ready', hiddenSize: runner.hiddenSize, maxTokens: runner.maxTokens });
 } catch (error) {
   reply({ type: 'failed', message: (error as Error).message });

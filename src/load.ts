@@ -32,10 +32,15 @@ interface ModelSource {
   bytes(path: string): Promise<Uint8Array | undefined>;
 }
 
-function folderSource(dir: string): ModelSource {
+/** Maps a whole file into memory, or returns undefined where it cannot (the file is then read). */
+export type FileMapper = (file: string) => Uint8Array | undefined;
+
+function folderSource(dir: string, map?: FileMapper): ModelSource {
   return {
     name: dir,
     async bytes(path) {
+      const mapped = map?.(`${dir}/${path}`);
+      if (mapped) return mapped;
       const fs = await import('node:fs/promises');
       try {
         return await fs.readFile(`${dir}/${path}`);
@@ -140,8 +145,8 @@ async function inlineRunner(source: ModelSource, config: Record<string, unknown>
 }
 
 /** The worker thread's half of load(): the graph over `backend` from a model folder. */
-export async function loadInlineRunner(dir: string, backend: string, head: HeadModules): Promise<InlineRunner<unknown>> {
-  const source = folderSource(dir);
+export async function loadInlineRunner(dir: string, backend: string, head: HeadModules, map?: FileMapper): Promise<InlineRunner<unknown>> {
+  const source = folderSource(dir, map);
   return inlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head);
 }
 

@@ -37,6 +37,11 @@ export interface NativeAddon {
    * GEMM's per-core ceiling, which other work on a shared machine barely moves.
    */
   fmaPeak(seconds: number): number;
+  /**
+   * The whole file as a private copy-on-write memory mapping (POSIX builds only): weights are
+   * read in place from the page cache instead of copied into a Buffer.
+   */
+  mapFile?(path: string): ArrayBuffer;
 }
 
 export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'neon';
