@@ -159,7 +159,8 @@ function npmClosureBytes(roots, projectFolder) {
 function sentvecBytes() {
   const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
   const parts = [...(manifest.files ?? []), 'build/Release'].map((part) => path.join(repoRoot, part)).filter((part) => fs.existsSync(part));
-  return parts.reduce((sum, part) => sum + folderBytes(part), 0) + npmClosureBytes(Object.keys(manifest.dependencies ?? {}), repoRoot);
+  const partBytes = (part) => (fs.statSync(part).isDirectory() ? folderBytes(part) : fs.statSync(part).size);
+  return parts.reduce((sum, part) => sum + partBytes(part), 0) + npmClosureBytes(Object.keys(manifest.dependencies ?? {}), repoRoot);
 }
 
 async function engineFacts(engine) {
