@@ -9,7 +9,7 @@ import { loadWasmKernels } from './wasm.js';
 
 type Loader = () => Promise<Kernels>;
 
-const loaders: Partial<Record<BackendName, Loader>> = {
+const loaders: Record<BackendName, Loader> = {
   native: async () => {
     if (typeof process === 'undefined' || !process.versions?.node) throw new Error('the native addon needs Node.js');
     const { loadNativeKernels } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './native.js');
@@ -20,9 +20,7 @@ const loaders: Partial<Record<BackendName, Loader>> = {
 };
 
 async function load(name: BackendName): Promise<Kernels> {
-  const loader = loaders[name];
-  if (!loader) throw new Error('this build of sentvec does not include it');
-  return loader();
+  return loaders[name]();
 }
 
 export class BackendUnavailableError extends Error {
