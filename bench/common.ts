@@ -3,6 +3,7 @@
 // each (C,4C) layer runs with the GELU epilogue and each (4C,C) one with the residual, as in the
 // models. Time is process CPU time, so other work on a shared machine does not count against it.
 import type { Activation } from '../src/backend/kernels.js';
+import { jsKernels } from '../src/backend/js.js';
 
 const ROWS = [416, 128];
 const LAYERS: [number, number][] = [[384, 384], [384, 1536], [1536, 384], [768, 768], [768, 3072], [3072, 768]];
@@ -62,4 +63,21 @@ export function gflopsPerCpuSecond(c: GemmCase, run: () => void, minSeconds: num
     seconds = cpuSeconds(start);
   }
   return (2 * c.M * c.K * c.N * runs) / seconds / 1e9;
+}
+
+/**
+ * Largest |Δ| / (1 + |expected|) of `out` over a few rows (first, second, middle, last), against
+ * the TypeScript reference kernel on those rows: each GEMM bench checks before it times.
+ */
+export function checkGemmRows(c: GemmCase, out: Float32Array): number {
+  let worst = 0;
+  for (const m of [0, Math.min(1, c.M - 1), c.M >> 1, c.M - 1]) {
+    const expected = new Float32Array(c.N);
+    const residualRow = c.residual ? c.residual.subarray(m * c.N, (m + 1) * c.N) : null;
+    jsKernels.linear(expected, c.inp.subarray(m * c.K, (m + 1) * c.K), c.weight, c.bias, residualRow, 1, c.K, c.N, c.activation);
+    for (let n = 0; n < c.N; n++) {
+      worst = Math.max(worst, Math.abs(out[m * c.N + n] - expected[n]) / (1 + Math.abs(expected[n])));
+    }
+  }
+  return worst;
 }

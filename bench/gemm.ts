@@ -3,32 +3,17 @@
 // the shapes of bench/common.ts. CPU time, of every thread, makes both per-core rates that a
 // busy machine barely moves, and counts a pool thread's spinning against the GEMM. Every shape is
 // checked against the TypeScript reference on a few rows before it is timed.
-import { jsKernels } from '../src/backend/js.js';
 import { loadNativeAddon, type NativeAddon, type NativeIsa } from '../src/backend/native.js';
-import { gemmCases, gflopsPerCpuSecond, type GemmCase } from './common.js';
+import { checkGemmRows, gemmCases, gflopsPerCpuSecond, type GemmCase } from './common.js';
 
 const MIN_SECONDS = 0.4;
 const PEAK_SECONDS = 0.3;
-
-/** Largest |Δ| / (1 + |expected|) over a few rows, against the reference kernel on those rows. */
-function checkRows(c: GemmCase, out: Float32Array): number {
-  let worst = 0;
-  for (const m of [0, c.M >> 1, c.M - 1]) {
-    const expected = new Float32Array(c.N);
-    const residualRow = c.residual ? c.residual.subarray(m * c.N, (m + 1) * c.N) : null;
-    jsKernels.linear(expected, c.inp.subarray(m * c.K, (m + 1) * c.K), c.weight, c.bias, residualRow, 1, c.K, c.N, c.activation);
-    for (let n = 0; n < c.N; n++) {
-      worst = Math.max(worst, Math.abs(out[m * c.N + n] - expected[n]) / (1 + Math.abs(expected[n])));
-    }
-  }
-  return worst;
-}
 
 function gflops(addon: NativeAddon, c: GemmCase): number {
   const out = new Float32Array(c.M * c.N);
   const run = () => addon.linear(out, c.inp, c.weight, c.bias, c.residual, c.M, c.K, c.N, c.activation);
   run();
-  const error = checkRows(c, out);
+  const error = checkGemmRows(c, out);
   if (!(error < 1e-4)) throw new Error(`${addon.isa()} M=${c.M} K=${c.K} N=${c.N}: off by ${error} against the reference`);
   return gflopsPerCpuSecond(c, run, MIN_SECONDS, 5);
 }

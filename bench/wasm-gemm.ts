@@ -1,26 +1,9 @@
 // GFLOP per CPU-second of the wasm linear kernel, per prebuilt module, at the shapes of
-// bench/common.ts. Every shape is validated against a float64 dot product before it is timed.
+// bench/common.ts. Every shape is checked against the TypeScript reference on a few rows before it is timed.
 import { loadWasmKernels, supportedWasmVariants, type WasmKernels, type WasmVariant } from '../src/backend/wasm.js';
-import { gelu } from '../src/backend/js.js';
-import { gemmCases, gflopsPerCpuSecond, type GemmCase } from './common.js';
+import { checkGemmRows, gemmCases, gflopsPerCpuSecond, type GemmCase } from './common.js';
 
 const MIN_SECONDS = 0.5;
-
-/** The largest |Δ| over a few rows, against float64 sums of the same inputs. */
-function checkRows(c: GemmCase, out: Float32Array): number {
-  let worst = 0;
-  for (const m of [0, 1, c.M >> 1, c.M - 1]) {
-    for (let n = 0; n < c.N; n++) {
-      let sum = 0;
-      for (let k = 0; k < c.K; k++) sum += c.inp[m * c.K + k] * c.weight[n * c.K + k];
-      let y = sum + c.bias[n];
-      if (c.activation === 'gelu') y = gelu(y);
-      if (c.residual) y += c.residual[m * c.N + n];
-      worst = Math.max(worst, Math.abs(out[m * c.N + n] - y) / (1 + Math.abs(y)));
-    }
-  }
-  return worst;
-}
 
 function gflops(k: WasmKernels, c: GemmCase): number {
   const inp = k.weight(c.inp);
@@ -30,8 +13,8 @@ function gflops(k: WasmKernels, c: GemmCase): number {
   const residual = c.residual ? k.weight(c.residual) : null;
   const run = () => k.linear(out, inp, weight, bias, residual, c.M, c.K, c.N, c.activation);
   run();
-  const error = checkRows(c, k.read(out, c.M * c.N));
-  if (!(error < 1e-4)) throw new Error(`${k.variant} M=${c.M} K=${c.K} N=${c.N}: off by ${error} against float64`);
+  const error = checkGemmRows(c, k.read(out, c.M * c.N));
+  if (!(error < 1e-4)) throw new Error(`${k.variant} M=${c.M} K=${c.K} N=${c.N}: off by ${error} against the reference`);
   const rate = gflopsPerCpuSecond(c, run, MIN_SECONDS, 3);
   [inp, weight, bias, out, ...(residual === null ? [] : [residual])].forEach((buffer) => k.free(buffer));
   return rate;
