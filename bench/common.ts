@@ -1,11 +1,12 @@
 // What the benches share. The linear-layer shapes both GEMM benches (gemm.ts, wasm-gemm.ts) time:
-// those of a MiniLM / MPNet forward, M = B·T tokens (416 is 32 STS-B sentences of ~13 tokens);
+// those of a MiniLM / MPNet forward, M = B·T tokens (416 is 32 STS-B sentences of ~13 tokens, 14
+// one of them);
 // each (C,4C) layer runs with the GELU epilogue and each (4C,C) one with the residual, as in the
 // models. Time is process CPU time, so other work on a shared machine does not count against it.
 import type { Activation } from '../src/backend/kernels.js';
 import { jsKernels } from '../src/backend/js.js';
 
-const ROWS = [416, 128];
+const ROWS = [416, 128, 14];
 const LAYERS: [number, number][] = [[384, 384], [384, 1536], [1536, 384], [768, 768], [768, 3072], [3072, 768]];
 
 export interface GemmCase {
@@ -52,17 +53,26 @@ export function cpuSeconds(since?: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
-/** GFLOP per CPU-second of `run`, a product of c's shape, over at least `minSeconds` and `minRuns`. */
-export function gflopsPerCpuSecond(c: GemmCase, run: () => void, minSeconds: number, minRuns: number): number {
-  let runs = 0;
-  const start = process.cpuUsage();
-  let seconds = 0;
-  while (seconds < minSeconds || runs < minRuns) {
-    run();
-    runs++;
-    seconds = cpuSeconds(start);
-  }
-  return (2 * c.M * c.K * c.N * runs) / seconds / 1e9;
+/**
+ * GFLOP per CPU-second of `run`, a product of c's shape: the best of windows of at least
+ * `windowSeconds` (and `minRuns` runs) within `totalSeconds`. Best-of, like the FMA peak it is set
+ * against, since other tenants of a shared host only ever slow a window down.
+ */
+export function gflopsPerCpuSecond(c: GemmCase, run: () => void, totalSeconds: number, minRuns: number, windowSeconds = 0.05): number {
+  let best = 0;
+  const overall = process.cpuUsage();
+  do {
+    let runs = 0;
+    const start = process.cpuUsage();
+    let seconds = 0;
+    while (seconds < windowSeconds || runs < minRuns) {
+      run();
+      runs++;
+      seconds = cpuSeconds(start);
+    }
+    best = Math.max(best, (2 * c.M * c.K * c.N * runs) / seconds / 1e9);
+  } while (cpuSeconds(overall) < totalSeconds);
+  return best;
 }
 
 /**

@@ -1,8 +1,9 @@
 // GFLOP per CPU-second of the native linear kernel at every ISA level this CPU runs, beside that
 // level's FMA peak per CPU-second (addon.fmaPeak: independent FMA chains on every pool thread), at
-// the shapes of bench/common.ts. CPU time, of every thread, makes both per-core rates that a
-// busy machine barely moves, and counts a pool thread's spinning against the GEMM. Every shape is
-// checked against the TypeScript reference on a few rows before it is timed.
+// the shapes of bench/common.ts, on weights packed once as a model's are. CPU time, of every
+// thread, makes both per-core rates that a busy machine barely moves, and counts a pool thread's
+// spinning against the GEMM. Every shape is checked against the TypeScript reference on a few
+// rows before it is timed.
 import { loadNativeAddon, type NativeAddon, type NativeIsa } from '../src/backend/native.js';
 import { checkGemmRows, gemmCases, gflopsPerCpuSecond, type GemmCase } from './common.js';
 
@@ -11,7 +12,8 @@ const PEAK_SECONDS = 0.3;
 
 function gflops(addon: NativeAddon, c: GemmCase): number {
   const out = new Float32Array(c.M * c.N);
-  const run = () => addon.linear(out, c.inp, c.weight, c.bias, c.residual, c.M, c.K, c.N, c.activation);
+  const weight = addon.packLinear(c.weight, c.N, c.K);
+  const run = () => addon.linear(out, c.inp, weight, c.bias, c.residual, c.M, c.K, c.N, c.activation);
   run();
   const error = checkGemmRows(c, out);
   if (!(error < 1e-4)) throw new Error(`${addon.isa()} M=${c.M} K=${c.K} N=${c.N}: off by ${error} against the reference`);
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   }
   addon.setIsa(initial);
 
-  console.log(`${addon.threads()} threads; ≥5 runs over ≥${MIN_SECONDS} CPU-s per cell; GFLOP per CPU-second and % of the level's best FMA peak\n`);
+  console.log(`${addon.threads()} threads; best 0.05 CPU-s window of ${MIN_SECONDS} CPU-s per cell; GFLOP per CPU-second and % of the level's best FMA peak\n`);
   console.log(`| M | K | N | epilogue | ${levels.map((l) => `${l} GFLOP/CPU-s (% peak)`).join(' | ')} |`);
   console.log(`|---|---|---|---|${levels.map(() => '---:').join('|')}|`);
   console.log(`| | | | FMA peak | ${levels.map((l) => peaks.get(l)!.toFixed(1)).join(' | ')} |`);

@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sentvec::configure_from_environment(env);
   exports.Set("embed", Napi::Function::New(env, sentvec::Embed, "embed"));
   exports.Set("linear", Napi::Function::New(env, sentvec::Linear, "linear"));
+  exports.Set("packLinear", Napi::Function::New(env, sentvec::PackLinear, "packLinear"));
   exports.Set("layerNorm", Napi::Function::New(env, sentvec::LayerNorm, "layerNorm"));
   exports.Set("attention", Napi::Function::New(env, sentvec::Attention, "attention"));
   exports.Set("pool", Napi::Function::New(env, sentvec::Pool, "pool"));
@@ -20,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fmaPeak", Napi::Function::New(env, sentvec::FmaPeak, "fmaPeak"));
 #if defined(__unix__) || defined(__APPLE__)
   exports.Set("mapFile", Napi::Function::New(env, sentvec::MapFile, "mapFile"));
+  exports.Set("releaseMapped", Napi::Function::New(env, sentvec::ReleaseMapped, "releaseMapped"));
 #endif
   return exports;
 }

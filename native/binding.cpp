@@ -12,6 +12,9 @@
 #include <ctime>
 #include <initializer_list>
 #include <iterator>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -164,6 +167,65 @@ double process_cpu_seconds() {
   return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
 }
 
+// Address ranges the addon owns, by start: packed Linear weights (with the N, K they were packed
+// for) and mapped files. Worker threads share them, hence the lock.
+struct OwnedRange {
+  uint64_t floats;  // bytes / 4
+  int64_t N = 0, K = 0;  // packed weights only
+};
+class OwnedRanges {
+ public:
+  void add(const void* start, OwnedRange range) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ranges_[reinterpret_cast<uintptr_t>(start)] = range;
+  }
+  void remove(const void* start) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ranges_.erase(reinterpret_cast<uintptr_t>(start));
+  }
+  // The range that starts exactly at `start`.
+  bool starting_at(const void* start, OwnedRange* found) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = ranges_.find(reinterpret_cast<uintptr_t>(start));
+    if (it == ranges_.end()) return false;
+    *found = it->second;
+    return true;
+  }
+  // The range that holds all of [start, start + floats), as (its start, it).
+  bool holding(const void* start, uint64_t floats, uintptr_t* range_start) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto begin = reinterpret_cast<uintptr_t>(start);
+    auto it = ranges_.upper_bound(begin);
+    if (it == ranges_.begin()) return false;
+    --it;
+    if (begin + floats * sizeof(float) > it->first + it->second.floats * sizeof(float)) return false;
+    *range_start = it->first;
+    return true;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<uintptr_t, OwnedRange> ranges_;
+};
+OwnedRanges& packed_weights() {
+  static OwnedRanges ranges;
+  return ranges;
+}
+OwnedRanges& mapped_files() {
+  static OwnedRanges ranges;
+  return ranges;
+}
+
+struct FreeFloats {
+  void operator()(float* p) const { std::free(p); }
+};
+using Floats = std::unique_ptr<float, FreeFloats>;
+
+Floats aligned_floats(uint64_t count) {
+  const size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
+  return Floats(static_cast<float*>(std::aligned_alloc(64, bytes)));
+}
+
 }  // namespace
 
 // embed(out, ids, positionIds, typeIds|null, words, positions, types|null, N, C, V, P, TV)
@@ -197,7 +259,8 @@ Napi::Value Embed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// linear(out, inp, weight, bias, residual|null, M, K, N, activation)
+// linear(out, inp, weight, bias, residual|null, M, K, N, activation): weight is either what
+// packLinear returned for this N and K, or the PyTorch layout (N,K), then packed for this call only.
 Napi::Value Linear(const Napi::CallbackInfo& info) {
   const Arguments args(info, "linear", 9);
   const View<float> out = args.floats(0, "out");
@@ -211,17 +274,63 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
   const uint64_t out_size = args.product({M, N});
   args.holds(out, "out", out_size);
   args.holds(inp, "inp", args.product({M, K}));
-  args.holds(weight, "weight", args.product({N, K}));
+  OwnedRange packed;
+  const bool prepacked = packed_weights().starting_at(weight.data, &packed);
+  if (prepacked && (packed.N != N || packed.K != K || weight.length != packed.floats)) {
+    args.fail("weight was packed for N=" + std::to_string(packed.N) + ", K=" + std::to_string(packed.K) +
+              (weight.length != packed.floats ? " and must be passed whole" : "") + ", not N=" + std::to_string(N) +
+              ", K=" + std::to_string(K));
+  }
+  if (!prepacked) args.holds(weight, "weight", args.product({N, K}));
   args.holds(bias, "bias", static_cast<uint64_t>(N));
   if (residual.data != nullptr) args.holds(residual, "residual", out_size);
   args.separate(out, out_size, "inp", inp.data, args.product({M, K}));
-  args.separate(out, out_size, "weight", weight.data, args.product({N, K}));
+  args.separate(out, out_size, "weight", weight.data, prepacked ? packed.floats : args.product({N, K}));
   args.separate(out, out_size, "bias", bias.data, static_cast<uint64_t>(N));
   args.separate(out, out_size, "residual", residual.data, out_size, true);
-  const LinearArgs kernel{out.data, inp.data, weight.data, bias.data, residual.data, M, K, N,
-                          activation == "gelu" ? Activation::gelu : Activation::none};
-  args.run([&](const KernelTable& k) { k.linear(kernel); });
+  args.run([&](const KernelTable& k) {
+    Floats scratch;
+    if (!prepacked) {
+      scratch = aligned_floats(static_cast<uint64_t>(packed_linear_floats(N, K)));
+      if (!scratch) throw std::bad_alloc();
+      k.pack_linear(scratch.get(), weight.data, N, K);
+    }
+    const LinearArgs kernel{out.data, inp.data, prepacked ? weight.data : scratch.get(), bias.data, residual.data, M, K, N,
+                            activation == "gelu" ? Activation::gelu : Activation::none};
+    k.linear(kernel);
+  });
   return info.Env().Undefined();
+}
+
+// packLinear(weight, N, K) → Float32Array over addon memory holding the (N,K) weight in the
+// GEMM's layout, freed when collected. If the weight lies in a file mapped by mapFile, the pages
+// it covers are returned to the OS: only the packed copy stays resident, and the mapping still
+// reads back the file's bytes if anything touches them again.
+Napi::Value PackLinear(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "packLinear", 3);
+  const View<float> weight = args.floats(0, "weight");
+  const int64_t N = args.size(1, "N"), K = args.size(2, "K");
+  args.holds(weight, "weight", args.product({N, K}));
+  const uint64_t floats = args.product({(N + kLinearPanel - 1) / kLinearPanel * kLinearPanel, K});
+  Floats packed = aligned_floats(floats);
+  if (!packed) args.fail("cannot allocate " + std::to_string(floats * sizeof(float)) + " bytes");
+  args.run([&](const KernelTable& k) { k.pack_linear(packed.get(), weight.data, N, K); });
+#if defined(__unix__) || defined(__APPLE__)
+  uintptr_t mapping;
+  if (mapped_files().holding(weight.data, args.product({N, K}), &mapping)) {
+    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = (reinterpret_cast<uintptr_t>(weight.data) + page - 1) / page * page;
+    const auto end = (reinterpret_cast<uintptr_t>(weight.data + N * K)) / page * page;
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+#endif
+  float* data = packed.release();
+  packed_weights().add(data, OwnedRange{floats, N, K});
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(info.Env(), data, floats * sizeof(float), [](Napi::Env, void* memory) {
+    packed_weights().remove(memory);
+    std::free(memory);
+  });
+  return Napi::Float32Array::New(info.Env(), static_cast<size_t>(floats), buffer, 0);
 }
 
 // layerNorm(out, inp, gamma, beta, M, C, eps)
@@ -380,7 +489,26 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
   // word-embedding table) never count against the process.
   void* data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, file.fd, 0);
   if (data == MAP_FAILED) problem("map");
-  return Napi::ArrayBuffer::New(info.Env(), data, size, [size](Napi::Env, void* mapped) { ::munmap(mapped, size); });
+  mapped_files().add(data, OwnedRange{size / sizeof(float)});
+  return Napi::ArrayBuffer::New(info.Env(), data, size, [size](Napi::Env, void* mapped) {
+    mapped_files().remove(mapped);
+    ::munmap(mapped, size);
+  });
+}
+#endif
+
+#if defined(__unix__) || defined(__APPLE__)
+// releaseMapped(buffer): gives the pages of a mapFile mapping back to the OS; the mapping stays
+// valid and reads the file's bytes again where touched.
+Napi::Value ReleaseMapped(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "releaseMapped", 1);
+  if (!info[0].IsArrayBuffer()) args.fail("buffer must be an ArrayBuffer from mapFile");
+  Napi::ArrayBuffer buffer = info[0].As<Napi::ArrayBuffer>();
+  OwnedRange mapping;
+  if (buffer.ByteLength() == 0) return info.Env().Undefined();
+  if (!mapped_files().starting_at(buffer.Data(), &mapping)) args.fail("buffer must be an ArrayBuffer from mapFile");
+  if (::madvise(buffer.Data(), buffer.ByteLength(), MADV_DONTNEED) != 0) args.fail(std::string("madvise: ") + std::strerror(errno));
+  return info.Env().Undefined();
 }
 #endif
 

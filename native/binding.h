@@ -11,6 +11,7 @@ void configure_from_environment(Napi::Env env);
 
 Napi::Value Embed(const Napi::CallbackInfo& info);
 Napi::Value Linear(const Napi::CallbackInfo& info);
+Napi::Value PackLinear(const Napi::CallbackInfo& info);
 Napi::Value LayerNorm(const Napi::CallbackInfo& info);
 Napi::Value Attention(const Napi::CallbackInfo& info);
 Napi::Value Pool(const Napi::CallbackInfo& info);
@@ -23,6 +24,7 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info);
 Napi::Value FmaPeak(const Napi::CallbackInfo& info);
 #if defined(__unix__) || defined(__APPLE__)
 Napi::Value MapFile(const Napi::CallbackInfo& info);
+Napi::Value ReleaseMapped(const Napi::CallbackInfo& info);
 #endif
 
 }  // namespace sentvec

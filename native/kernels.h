@@ -10,8 +10,16 @@ namespace sentvec {
 enum class Activation { none, gelu };
 enum class PoolMode { cls, max, mean, mean_sqrt_len, weighted_mean, last_token };
 
-// out (M,N) = act(inp (M,K) · weight (N,K)ᵀ + bias (N)) + residual (M,N); residual may be null
-// or equal to out.
+// A Linear weight (N,K) packed for the GEMM: panels of kLinearPanel columns, panel p holding
+// K rows of kLinearPanel floats (columns p·kLinearPanel.., zero past N). The layout is the same at
+// every ISA level, so a weight packed once serves whichever level runs.
+constexpr int64_t kLinearPanel = 16;
+inline int64_t packed_linear_floats(int64_t N, int64_t K) {
+  return (N + kLinearPanel - 1) / kLinearPanel * kLinearPanel * K;
+}
+
+// out (M,N) = act(inp (M,K) · weight (N,K)ᵀ + bias (N)) + residual (M,N); weight is packed
+// (packed_linear_floats(N, K) floats); residual may be null or equal to out.
 struct LinearArgs {
   float* out;
   const float* inp;
@@ -67,6 +75,8 @@ struct PoolArgs {
 
 struct KernelTable {
   const char* name;
+  // packed (packed_linear_floats(N, K)) = weight (N,K) in the GEMM's layout
+  void (*pack_linear)(float* packed, const float* weight, int64_t N, int64_t K);
   void (*linear)(const LinearArgs&);
   void (*layer_norm)(const LayerNormArgs&);
   void (*attention)(const AttentionArgs&);
@@ -79,6 +89,7 @@ struct KernelTable {
 
 #define SENTVEC_DECLARE_KERNELS(ns)                  \
   namespace ns {                                     \
+  void pack_linear(float* packed, const float* weight, int64_t N, int64_t K); \
   void linear(const LinearArgs& args);               \
   void layer_norm(const LayerNormArgs& args);        \
   void attention(const AttentionArgs& args);         \

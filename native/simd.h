@@ -175,6 +175,7 @@ inline void transpose8x8(__m256 (&rows)[8]) {
 // Index helpers of our own rather than std::min: a std template instantiated here would be a
 // weak symbol the linker may share with baseline code.
 inline int64_t min_index(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t max_index(int64_t a, int64_t b) { return a > b ? a : b; }
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Loads and broadcasts spelled per type, so a body templated on T (vf or float) reads the same.

@@ -11,6 +11,14 @@ const port = parentPort!;
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 const setup = workerData as WorkerSetup;
 
+// The word-embedding rows a batch looks up stay mapped in; most of them never come back, so the
+// mapping is released every RELEASE_TOKENS tokens (the few small tensors a forward reads are
+// mapped in again at a cost of well under a millisecond).
+const RELEASE_TOKENS = 512;
+const mapped: ArrayBuffer[] = [];
+let tokensSinceRelease = 0;
+let releaseMapped = (): void => {};
+
 let runner: InlineRunner<unknown>;
 try {
   // Mapping model.safetensors instead of reading it saves a copy of the whole file in memory and
@@ -20,12 +28,21 @@ try {
   const mapSafetensors: FileMapper = (file) => {
     if (!addon?.mapFile || !file.endsWith('.safetensors')) return undefined;
     try {
-      return new Uint8Array(addon.mapFile(file));
+      const buffer = addon.mapFile(file);
+      mapped.push(buffer);
+      return new Uint8Array(buffer);
     } catch {
       return undefined;
     }
   };
   runner = await loadInlineRunner(setup.dir, setup.backend, setup.head, mapSafetensors);
+  if (addon?.releaseMapped) {
+    const release = addon.releaseMapped.bind(addon);
+    releaseMapped = () => {
+      for (const buffer of mapped) release(buffer);
+    };
+    releaseMapped();
+  }
   reply({ type: 'ready', hiddenSize: runner.hiddenSize, maxTokens: runner.maxTokens });
 } catch (error) {
   reply({ type: 'failed', message: (error as Error).message });
@@ -35,6 +52,11 @@ try {
 port.on('message', ({ id, sequences }: { id: number; sequences: Int32Array[] }) => {
   try {
     const vectors = runner.runNow(sequences);
+    for (const sequence of sequences) tokensSinceRelease += sequence.length;
+    if (tokensSinceRelease >= RELEASE_TOKENS) {
+      releaseMapped();
+      tokensSinceRelease = 0;
+    }
     reply({ type: 'vectors', id, vectors }, vectors.map((vector) => vector.buffer as ArrayBuffer));
   } catch (error) {
     reply({ type: 'error', id, message: (error as Error).message });

@@ -44,21 +44,29 @@ function worst(found: Float32Array, expected: Float32Array, tolerance: Tolerance
   return { excess, at };
 }
 
+/** A Linear weight input, handed over through linearWeight as a model's are. */
+interface LinearWeight {
+  data: Float32Array;
+  N: number;
+  K: number;
+}
+
 /** Runs `call` on a backend and on the reference with the same inputs; returns both outputs. */
 function compare(
   t: test.Test, backend: Kernels, label: string, tolerance: Tolerance, outLength: number,
-  inputs: Float32Array[], call: (k: Kernels, out: unknown, bufs: unknown[]) => void, rows?: (i: number) => boolean,
+  inputs: (Float32Array | LinearWeight)[], call: (k: Kernels, out: unknown, bufs: unknown[]) => void, rows?: (i: number) => boolean,
 ): void {
   const run = (k: Kernels): Float32Array => {
-    const bufs = inputs.map((data) => {
-      const buf = k.alloc(data.length);
-      k.write(buf, data);
+    const bufs = inputs.map((input) => {
+      if (!(input instanceof Float32Array)) return k.linearWeight(input.data, input.N, input.K);
+      const buf = k.alloc(input.length);
+      k.write(buf, input);
       return buf;
     });
     const out = k.alloc(outLength);
     call(k, out, bufs);
     const result = k.read(out, outLength);
-    bufs.forEach((buf) => k.free(buf));
+    bufs.forEach((buf, i) => inputs[i] instanceof Float32Array && k.free(buf));
     k.free(out);
     return result;
   };
@@ -100,7 +108,7 @@ export function checkParity(t: test.Test, k: Kernels): void {
     for (const activation of ['none', 'gelu'] as Activation[]) {
       for (const withResidual of [false, true]) {
         compare(t, k, `linear M=${M} K=${K} N=${N} ${activation} residual=${withResidual}`, TOLERANCE.linear, M * N,
-          [uniform(M * K, 2), uniform(N * K, 1 / Math.sqrt(K)), uniform(N, 0.5), uniform(M * N)],
+          [uniform(M * K, 2), { data: uniform(N * K, 1 / Math.sqrt(K)), N, K }, uniform(N, 0.5), uniform(M * N)],
           (kk, out, [inp, weight, bias, residual]) =>
             kk.linear(out, inp, weight, bias, withResidual ? residual : null, M, K, N, activation));
       }

@@ -84,6 +84,7 @@ test('shape checks name the kernel and the operand', (t) => {
     /linear: inp holds 5 floats, needs 6/, 'short input');
   expectError(() => checked.linear(new Float32Array(4), new Float32Array(6), new Float32Array(6), new Float32Array(2), null, 2, 3, 2.5, 'none'),
     /linear: N must be a positive integer/, 'fractional size');
+  expectError(() => checked.linearWeight(new Float32Array(5), 2, 3), /linearWeight: data holds 5 floats, needs 6/, 'short Linear weight');
   expectError(() => checked.embed(new Float32Array(4), Int32Array.of(0, 7), Int32Array.of(0, 1), null,
     new Float32Array(14), new Float32Array(4), null, 2, 2, 7, 2, 1), /embed: ids\[1\] = 7 is outside 0..6/, 'id out of range');
   expectError(() => checked.attention(new Float32Array(4), new Float32Array(4), new Float32Array(4), new Float32Array(4), null,

@@ -23,6 +23,11 @@ export interface Kernels<Buf = unknown> {
 
   /** Takes a weight tensor once at load time; the backend keeps it for the model's lifetime. */
   weight(data: Float32Array): Buf;
+  /**
+   * Takes an nn.Linear weight (N,K) once at load time, in whatever layout this backend's `linear`
+   * reads fastest (the native one packs it into column panels). `linear` also accepts `weight()`.
+   */
+  linearWeight(data: Float32Array, N: number, K: number): Buf;
   /** Activation storage of `length` floats; its contents are unspecified until written. */
   alloc(length: number): Buf;
   /** Gives back storage obtained from `alloc`. */
@@ -48,7 +53,8 @@ export interface Kernels<Buf = unknown> {
 
   /**
    * out (M,N) = activation(inp (M,K) · weight (N,K)ᵀ + bias (N)) + residual (M,N).
-   * weight has the PyTorch Linear layout; residual null adds nothing; out may alias residual.
+   * weight comes from `linearWeight(…, N, K)` or is the PyTorch Linear layout; residual null adds
+   * nothing; out may alias residual.
    */
   linear(
     out: Buf, inp: Buf, weight: Buf, bias: Buf, residual: Buf | null,
@@ -73,8 +79,9 @@ export interface Kernels<Buf = unknown> {
 }
 
 /** Storage of the backends whose buffers are plain Float32Arrays (js, native). */
-export const float32ArrayStorage: Pick<Kernels<Float32Array>, 'weight' | 'alloc' | 'free' | 'write' | 'read' | 'length'> = {
+export const float32ArrayStorage: Pick<Kernels<Float32Array>, 'weight' | 'linearWeight' | 'alloc' | 'free' | 'write' | 'read' | 'length'> = {
   weight: (data) => data,
+  linearWeight: (data) => data,
   alloc: (length) => new Float32Array(length),
   free: () => {},
   write: (buffer, data) => buffer.set(data),
@@ -120,6 +127,11 @@ export function withShapeChecks<Buf>(k: Kernels<Buf>): Kernels<Buf> {
   return {
     name: k.name,
     weight: (data) => k.weight(data),
+    linearWeight: (data, N, K) => {
+      positiveInts('linearWeight', { N, K });
+      if (data.length !== N * K) throw new KernelShapeError('linearWeight', `data holds ${data.length} floats, needs ${N * K}`);
+      return k.linearWeight(data, N, K);
+    },
     alloc: (length) => {
       positiveInts('alloc', { length });
       return k.alloc(length);

@@ -1,6 +1,7 @@
 // Native backend: the C++ kernels of native/, built by `npm install` (native/build.mjs, cmake-js)
 // into build/Release/sentvec.node. Buffers are plain Float32Arrays the addon reads and writes in
-// place; weights stay the caller's arrays (views into the safetensors bytes), never copied.
+// place; weights stay the caller's arrays (views into the safetensors bytes), except Linear
+// weights, which the addon packs once into its own memory (releasing the mapped pages they came from).
 // Node built-ins are imported only inside the loader: browsers load index.ts, and so this file.
 
 import { float32ArrayStorage, type Activation, type Kernels, type PoolMode } from './kernels.js';
@@ -16,6 +17,11 @@ export interface NativeAddon {
     out: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, residual: Float32Array | null,
     M: number, K: number, N: number, activation: Activation,
   ): void;
+  /**
+   * The (N,K) Linear weight packed for the GEMM into addon memory (freed when collected); linear
+   * runs faster on it. Pages of a mapFile mapping the weight covered are given back to the OS.
+   */
+  packLinear(weight: Float32Array, N: number, K: number): Float32Array;
   layerNorm(out: Float32Array, inp: Float32Array, gamma: Float32Array, beta: Float32Array, M: number, C: number, eps: number): void;
   attention(
     out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, positionBias: Float32Array | null,
@@ -42,6 +48,8 @@ export interface NativeAddon {
    * read in place from the page cache instead of copied into a Buffer.
    */
   mapFile?(path: string): ArrayBuffer;
+  /** Gives a mapFile buffer's pages back to the OS; touching them again reads the file anew. */
+  releaseMapped?(buffer: ArrayBuffer): void;
 }
 
 export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'neon';
@@ -72,6 +80,7 @@ export function nativeKernels(addon: NativeAddon): Kernels<Float32Array> {
   return {
     name: 'native',
     ...float32ArrayStorage,
+    linearWeight: (data, N, K) => addon.packLinear(data, N, K),
     embed: (out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV) =>
       addon.embed(out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV),
     linear: (out, inp, weight, bias, residual, M, K, N, activation) =>

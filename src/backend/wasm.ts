@@ -226,16 +226,19 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
     }
   };
 
+  const copyIn = (data: Float32Array): number => {
+    const at = heap.allocate(data.length);
+    floatsAt(at, data.length).set(data);
+    return at;
+  };
+
   return {
     name: 'wasm',
     variant,
     memoryStats: () => heap.stats(),
 
-    weight(data) {
-      const at = heap.allocate(data.length);
-      floatsAt(at, data.length).set(data);
-      return at;
-    },
+    weight: copyIn,
+    linearWeight: copyIn,
     alloc: (length) => heap.allocate(length),
     free: (buffer) => heap.release(buffer),
     write: (buffer, data) => floatsAt(buffer, data.length).set(data),

@@ -5,7 +5,7 @@
 import type { Kernels } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import {
-  Activations, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
+  ActivationStore, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
   type Encoder, type EncoderLayer, type EncoderShape, type Norm,
 } from './transformer.js';
 
@@ -39,6 +39,7 @@ export class BertModel<Buf> implements Encoder<Buf> {
   private readonly tokenTypes: Buf;
   private readonly embeddingNorm: Norm<Buf>;
   private readonly layers: EncoderLayer<Buf>[] = [];
+  private readonly activations: ActivationStore<Buf>;
 
   constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: BertConfig) {
     const { C, F } = config;
@@ -62,6 +63,7 @@ export class BertModel<Buf> implements Encoder<Buf> {
       });
     }
     this.hiddenSize = C;
+    this.activations = new ActivationStore(kernels, config);
     this.maxTokens = config.maxPositions;
     this.padId = config.padId;
   }
@@ -74,7 +76,7 @@ export class BertModel<Buf> implements Encoder<Buf> {
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) positionIds[b * T + t] = t;
     // single-sentence inputs: every token has token type 0
     const typeIds = new Int32Array(M);
-    return Activations.run(k, M, config, (act) => {
+    return this.activations.run(M, (act) => {
       k.embed(act.hidden, ids, positionIds, typeIds, this.words, this.positions, this.tokenTypes,
         M, config.C, config.vocabSize, config.maxPositions, config.typeVocabSize);
       k.layerNorm(act.hidden, act.hidden, this.embeddingNorm.gamma, this.embeddingNorm.beta, M, config.C, config.eps);

@@ -6,7 +6,7 @@
 import type { Kernels } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import {
-  Activations, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
+  ActivationStore, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
   type Encoder, type EncoderLayer, type EncoderShape, type Norm,
 } from './transformer.js';
 
@@ -73,6 +73,7 @@ export class MPNetModel<Buf> implements Encoder<Buf> {
   private readonly embeddingNorm: Norm<Buf>;
   /** (numBuckets, NH), kept on the host: the bias is expanded from it once per forward. */
   private readonly relativeAttentionBias: Float32Array;
+  private readonly activations: ActivationStore<Buf>;
   private readonly layers: EncoderLayer<Buf>[] = [];
 
   constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: MPNetConfig) {
@@ -98,6 +99,7 @@ export class MPNetModel<Buf> implements Encoder<Buf> {
       });
     }
     this.hiddenSize = C;
+    this.activations = new ActivationStore(kernels, config);
     // positions start after the pad id, so the table holds padId + 1 fewer real positions
     this.maxTokens = config.maxPositions - config.padId - 1;
     this.padId = config.padId;
@@ -125,7 +127,7 @@ export class MPNetModel<Buf> implements Encoder<Buf> {
     const positionBias = k.alloc(bias.length);
     try {
       k.write(positionBias, bias);
-      return Activations.run(k, M, config, (act) => {
+      return this.activations.run(M, (act) => {
         k.embed(act.hidden, ids, positionIds, null, this.words, this.positions, null,
           M, config.C, config.vocabSize, config.maxPositions, 1);
         k.layerNorm(act.hidden, act.hidden, this.embeddingNorm.gamma, this.embeddingNorm.beta, M, config.C, config.eps);

@@ -63,8 +63,11 @@ export class WeightLoader<Buf> {
 
   /** (weight, bias) of an nn.Linear from `inFeatures` to `outFeatures`. */
   linear(path: string, inFeatures: number, outFeatures: number): Linear<Buf> {
-    const module = this.at(path);
-    return { weight: module.get('weight', [outFeatures, inFeatures]), bias: module.get('bias', [outFeatures]) };
+    const weight = this.checkpoint.float32(`${this.prefix}${path}.weight`, [outFeatures, inFeatures]);
+    return {
+      weight: this.kernels.linearWeight(weight, outFeatures, inFeatures),
+      bias: this.at(path).get('bias', [outFeatures]),
+    };
   }
 
   layerNorm(path: string, C: number): Norm<Buf> {
@@ -104,9 +107,10 @@ export interface EncoderLayer<Buf> {
   outputNorm: Norm<Buf>;
 }
 
-/** Activation storage for one forward pass of B sequences of T tokens, reused by every layer. */
+/** Activation storage for forward passes of up to `rows` tokens, reused by every layer. */
 export class Activations<Buf> {
-  readonly hidden: Buf;
+  /** (M,C) hidden states of the pass in flight, owned by whoever runs it. */
+  hidden!: Buf;
   readonly q: Buf;
   readonly k: Buf;
   readonly v: Buf;
@@ -114,38 +118,61 @@ export class Activations<Buf> {
   readonly residual: Buf;
   readonly intermediate: Buf;
 
-  constructor(private readonly kernels: Kernels<Buf>, M: number, shape: EncoderShape) {
-    const rows = M * shape.C;
-    this.hidden = kernels.alloc(rows);
-    this.q = kernels.alloc(rows);
-    this.k = kernels.alloc(rows);
-    this.v = kernels.alloc(rows);
-    this.context = kernels.alloc(rows);
-    this.residual = kernels.alloc(rows);
-    this.intermediate = kernels.alloc(M * shape.F);
+  constructor(
+    private readonly kernels: Kernels<Buf>,
+    readonly rows: number,
+    shape: EncoderShape,
+  ) {
+    const floats = rows * shape.C;
+    this.q = kernels.alloc(floats);
+    this.k = kernels.alloc(floats);
+    this.v = kernels.alloc(floats);
+    this.context = kernels.alloc(floats);
+    this.residual = kernels.alloc(floats);
+    this.intermediate = kernels.alloc(rows * shape.F);
   }
 
-  private releaseScratch(): void {
+  free(): void {
     for (const buffer of [this.q, this.k, this.v, this.context, this.residual, this.intermediate]) {
       this.kernels.free(buffer);
     }
   }
+}
+
+/**
+ * Keeps one pass's scratch activations for the next: a stream of batches of similar size then
+ * allocates only their hidden states, and memory stays at what the largest recent batch needed.
+ */
+export class ActivationStore<Buf> {
+  private kept: Activations<Buf> | null = null;
+
+  constructor(private readonly kernels: Kernels<Buf>, private readonly shape: EncoderShape) {}
 
   /**
-   * Runs `body` over fresh activations for M tokens and returns `hidden`, which the caller
-   * pools and frees; the scratch is freed whatever happens, and `hidden` too on error.
+   * Runs `body` over activations for M tokens and returns `hidden`, which the caller pools and
+   * frees (it is freed here if `body` throws). Scratch kept from an earlier pass serves if it
+   * holds M rows and not over 4× that many.
    */
-  static run<Buf>(kernels: Kernels<Buf>, M: number, shape: EncoderShape, body: (act: Activations<Buf>) => void): Buf {
-    const act = new Activations(kernels, M, shape);
+  run(M: number, body: (act: Activations<Buf>) => void): Buf {
+    const k = this.kernels;
+    const hidden = k.alloc(M * this.shape.C);
+    let act = this.kept;
+    this.kept = null;
+    if (act && (act.rows < M || act.rows > 4 * M)) {
+      act.free();
+      act = null;
+    }
     try {
+      act ??= new Activations(k, M, this.shape);
+      act.hidden = hidden;
       body(act);
     } catch (error) {
-      kernels.free(act.hidden);
+      k.free(hidden);
+      act?.free();
       throw error;
-    } finally {
-      act.releaseScratch();
     }
-    return act.hidden;
+    this.kept = act;
+    return hidden;
   }
 }
 
