@@ -140,9 +140,21 @@ void gemm_task(const void* context, int64_t task, float*) {
 
 }  // namespace
 
-void pack_linear(float* packed, const float* weight, int64_t N, int64_t K) {
-  for (int64_t n0 = 0; n0 < N; n0 += kLinearPanel) {
-    float* panel = packed + n0 * K;
+namespace {
+
+struct PackPlan {
+  float* packed;
+  const float* weight;
+  int64_t N, K, panels_per_task;
+};
+
+void pack_task(const void* context, int64_t task, float*) {
+  const PackPlan& plan = *static_cast<const PackPlan*>(context);
+  const int64_t K = plan.K, N = plan.N;
+  const int64_t n_end = min_index(N, (task + 1) * plan.panels_per_task * kLinearPanel);
+  for (int64_t n0 = task * plan.panels_per_task * kLinearPanel; n0 < n_end; n0 += kLinearPanel) {
+    float* panel = plan.packed + n0 * K;
+    const float* weight = plan.weight;
     int64_t k = 0;
 #if defined(__AVX2__)
     // 8×8 blocks transposed in registers, so neither the loads nor the stores are strided
@@ -164,6 +176,17 @@ void pack_linear(float* packed, const float* weight, int64_t N, int64_t K) {
       }
     }
   }
+}
+
+}  // namespace
+
+// Packing is bound by page faults (reading the mapped file, writing fresh memory), which the
+// threads take in parallel.
+void pack_linear(float* packed, const float* weight, int64_t N, int64_t K) {
+  const int64_t panels = ceil_div(N, kLinearPanel);
+  const int64_t threads = min_index(thread_count(), panels);
+  const PackPlan plan{packed, weight, N, K, ceil_div(panels, threads)};
+  parallel_for(ceil_div(panels, plan.panels_per_task), 0, pack_task, &plan, threads);
 }
 
 void linear(const LinearArgs& args) {
