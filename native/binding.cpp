@@ -311,7 +311,7 @@ Napi::Value PackLinear(const Napi::CallbackInfo& info) {
   const View<float> weight = args.floats(0, "weight");
   const int64_t N = args.size(1, "N"), K = args.size(2, "K");
   args.holds(weight, "weight", args.product({N, K}));
-  const uint64_t floats = args.product({(N + kLinearPanel - 1) / kLinearPanel * kLinearPanel, K});
+  const uint64_t floats = args.product({packed_linear_columns(N), K});
   Floats packed = aligned_floats(floats);
   if (!packed) args.fail("cannot allocate " + std::to_string(floats * sizeof(float)) + " bytes");
   args.run([&](const KernelTable& k) { k.pack_linear(packed.get(), weight.data, N, K); });

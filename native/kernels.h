@@ -14,9 +14,8 @@ enum class PoolMode { cls, max, mean, mean_sqrt_len, weighted_mean, last_token }
 // K rows of kLinearPanel floats (columns p·kLinearPanel.., zero past N). The layout is the same at
 // every ISA level, so a weight packed once serves whichever level runs.
 constexpr int64_t kLinearPanel = 16;
-inline int64_t packed_linear_floats(int64_t N, int64_t K) {
-  return (N + kLinearPanel - 1) / kLinearPanel * kLinearPanel * K;
-}
+inline int64_t packed_linear_columns(int64_t N) { return (N + kLinearPanel - 1) / kLinearPanel * kLinearPanel; }
+inline int64_t packed_linear_floats(int64_t N, int64_t K) { return packed_linear_columns(N) * K; }
 
 // out (M,N) = act(inp (M,K) · weight (N,K)ᵀ + bias (N)) + residual (M,N); weight is packed
 // (packed_linear_floats(N, K) floats); residual may be null or equal to out.
