@@ -1,7 +1,7 @@
 // The module's exports, bound by src/backend/wasm.ts. Every buffer is a byte address in linear
 // memory; 0 stands for an absent optional operand, as the JavaScript side never allocates there.
 
-export { linear } from './gemm';
+export { linear, linearScratchFloats, packedLinearFloats, packLinear } from './gemm';
 export { layerNorm } from './layernorm';
 export { attention } from './attention';
 export { embed, pool } from './embed';

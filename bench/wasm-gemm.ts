@@ -7,7 +7,7 @@ const MIN_SECONDS = 0.5;
 
 function gflops(k: WasmKernels, c: GemmCase): number {
   const inp = k.weight(c.inp);
-  const weight = k.weight(c.weight);
+  const weight = k.linearWeight(c.weight, c.N, c.K);
   const bias = k.weight(c.bias);
   const out = k.alloc(c.M * c.N);
   const residual = c.residual ? k.weight(c.residual) : null;

@@ -1,6 +1,7 @@
 // Every prebuilt wasm module (scalar, SIMD, relaxed-SIMD) against the reference on the parity
 // cases, whichever one the probe would pick; then the linear-memory allocator: reuse without
-// growth, MPNet-sized weights, and a clear error for an allocation that cannot fit.
+// growth, MPNet-sized weights, and a clear error for an allocation that cannot fit; and packed
+// Linear weights.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import test from 'tape';
@@ -80,6 +81,25 @@ if (!onlyVariant) {
     const out = k.alloc(2);
     k.linear(out, bias, bias, bias, null, 1, 2, 1, 'none');
     t.deepEqual(Array.from(k.read(out, 1)), [1 * 1 + 2 * 2 + 1], 'a kernel runs after the failed allocation');
+    t.end();
+  });
+
+  test('wasm linear: a weight packed at load equals the PyTorch layout packed per call; a shape mismatch is refused', async (t) => {
+    const k = await loadWasmKernels();
+    const [M, K, N] = [5, 33, 20];
+    const values = (length: number) => Float32Array.from({ length }, (_, i) => Math.sin(i * 0.37));
+    const inp = k.weight(values(M * K));
+    const weight = values(N * K);
+    const bias = k.weight(values(N));
+    const run = (w: number) => {
+      const out = k.alloc(M * N);
+      k.linear(out, inp, w, bias, null, M, K, N, 'gelu');
+      return Array.from(k.read(out, M * N));
+    };
+    const packed = k.linearWeight(weight, N, K);
+    t.deepEqual(run(packed), run(k.weight(weight)), `${M}×${K}·${K}×${N} identical either way`);
+    t.throws(() => k.linear(k.alloc(M * 16), inp, packed, bias, null, M, K, 16, 'none'),
+      /weight was packed for N=20, K=33, not N=16, K=33/, 'a packed weight used with another N');
     t.end();
   });
 

@@ -41,8 +41,11 @@ interface AsmExports {
   heapBase(): number;
   embed(out: number, ids: number, positionIds: number, typeIds: number, words: number, positions: number, types: number,
     N: number, C: number): void;
+  packedLinearFloats(N: number, K: number): number;
+  packLinear(packed: number, weight: number, N: number, K: number): void;
+  linearScratchFloats(K: number): number;
   linear(out: number, inp: number, weight: number, bias: number, residual: number,
-    M: number, K: number, N: number, gelu: number): void;
+    M: number, K: number, N: number, gelu: number, scratch: number): void;
   layerNorm(out: number, inp: number, gamma: number, beta: number, M: number, C: number, eps: number): void;
   attention(out: number, q: number, k: number, v: number, positionBias: number, lengths: number, scores: number,
     B: number, T: number, NH: number, HS: number): void;
@@ -232,15 +235,42 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
     return at;
   };
 
+  // Linear weights in asm's panel layout, with the shape each was packed for; `linear` packs any
+  // other weight for the one call.
+  const packedShapes = new Map<number, { N: number; K: number }>();
+  const allocatePacked = (N: number, K: number): number => heap.allocate(asm.packedLinearFloats(N, K));
+  // The input block `linear` packs its rows into, kept at the largest size asked for so far.
+  let scratch = { at: 0, floats: 0 };
+  const linearScratch = (K: number): number => {
+    const floats = asm.linearScratchFloats(K);
+    if (floats > scratch.floats) {
+      if (scratch.at !== 0) heap.release(scratch.at);
+      scratch = { at: 0, floats: 0 };  // stays valid if the allocation below throws
+      scratch = { at: heap.allocate(floats), floats };
+    }
+    return scratch.at;
+  };
+
   return {
     name: 'wasm',
     variant,
     memoryStats: () => heap.stats(),
 
     weight: copyIn,
-    linearWeight: copyIn,
+    linearWeight(data, N, K) {
+      // packed before the copy is taken, so the copy's block is the one freed at the top
+      const packed = allocatePacked(N, K);
+      const source = copyIn(data);
+      asm.packLinear(packed, source, N, K);
+      heap.release(source);
+      packedShapes.set(packed, { N, K });
+      return packed;
+    },
     alloc: (length) => heap.allocate(length),
-    free: (buffer) => heap.release(buffer),
+    free(buffer) {
+      heap.release(buffer);
+      packedShapes.delete(buffer);
+    },
     write: (buffer, data) => floatsAt(buffer, data.length).set(data),
     read: (buffer, length) => floatsAt(buffer, length).slice(),
     length: (buffer) => heap.floats(buffer),
@@ -250,7 +280,17 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
         asm.embed(out, idsAt, positionIdsAt, typeIdsAt, words, positions, types ?? 0, N, C));
     },
     linear(out, inp, weight, bias, residual, M, K, N, activation) {
-      asm.linear(out, inp, weight, bias, residual ?? 0, M, K, N, activation === 'gelu' ? 1 : 0);
+      const shape = packedShapes.get(weight);
+      if (shape && (shape.N !== N || shape.K !== K)) {
+        throw new Error(`sentvec wasm linear: weight was packed for N=${shape.N}, K=${shape.K}, not N=${N}, K=${K}`);
+      }
+      const packed = shape ? weight : allocatePacked(N, K);
+      try {
+        if (!shape) asm.packLinear(packed, weight, N, K);
+        asm.linear(out, inp, packed, bias, residual ?? 0, M, K, N, activation === 'gelu' ? 1 : 0, linearScratch(K));
+      } finally {
+        if (packed !== weight) heap.release(packed);
+      }
     },
     layerNorm(out, inp, gamma, beta, M, C, eps) {
       asm.layerNorm(out, inp, gamma, beta, M, C, eps);
