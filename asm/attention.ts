@@ -1,7 +1,8 @@
-// Self-attention core, per sequence and head, one score row at a time:
-// out (B,T,NH·HS) = softmax(q·kᵀ/√HS + positionBias (NH,T,T) + mask) · v, where q, k, v are
-// (B,T,NH·HS) with head h in columns h·HS..(h+1)·HS, the mask hides keys t ≥ lengths[b], and
-// `scores` holds T floats of scratch. positionBias 0 adds nothing.
+// Self-attention core, per sequence and head, one score row at a time, over B sequences stored
+// back to back: q, k, v and out are (Σ lengths, NH·HS) with head h in columns h·HS..(h+1)·HS,
+// and within a sequence out = softmax(q·kᵀ/√HS + positionBias) · v, positionBias (NH,T,T) read
+// in its top-left lengths[b]×lengths[b] block. `scores` holds T floats of scratch. positionBias 0
+// adds nothing.
 
 import { axpy, dot, scale } from './vec';
 
@@ -12,16 +13,15 @@ export function attention(
   const C = NH * HS;
   const headBytes = <usize>HS << 2;
   const scoreScale: f32 = 1 / Mathf.sqrt(<f32>HS);
+  let start = 0;
   for (let b = 0; b < B; b++) {
     const length = load<i32>(lengths + (<usize>b << 2));
     for (let h = 0; h < NH; h++) {
-      const head = <usize>(b * T * C + h * HS) << 2;
-      for (let i = 0; i < T; i++) {
+      const head = <usize>(start * C + h * HS) << 2;
+      for (let i = 0; i < length; i++) {
         const row = head + (<usize>(i * C) << 2);
         const o = out + row;
         for (let d: usize = 0; d < headBytes; d += 4) store<f32>(o + d, 0);
-        // a padded query's row is unspecified: zeros keep it finite without computing it
-        if (i >= length) continue;
         const bias = positionBias + (<usize>((h * T + i) * T) << 2);
         let maxScore: f32 = -Infinity;
         for (let j = 0; j < length; j++) {
@@ -42,5 +42,6 @@ export function attention(
         scale(o, 1 / total, HS);
       }
     }
+    start += length;
   }
 }

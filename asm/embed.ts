@@ -33,12 +33,12 @@ const MEAN_SQRT_LEN = 3;
 const WEIGHTED_MEAN = 4;
 const LAST_TOKEN = 5;
 
-/** out (B,C) = one sentence-transformers pooling mode over the real tokens of hidden (B,T,C). */
-export function pool(out: usize, hidden: usize, lengths: usize, B: i32, T: i32, C: i32, mode: i32): void {
+/** out (B,C) = one sentence-transformers pooling mode per sequence of hidden (Σ lengths, C). */
+export function pool(out: usize, hidden: usize, lengths: usize, B: i32, C: i32, mode: i32): void {
   const rowBytes = <usize>C << 2;
+  let sequence = hidden;
   for (let b = 0; b < B; b++) {
     const length = load<i32>(lengths + (<usize>b << 2));
-    const sequence = hidden + <usize>(b * T) * rowBytes;
     for (let c: usize = 0; c < rowBytes; c += 4) {
       let value: f64 = 0;
       if (mode == CLS) {
@@ -59,5 +59,6 @@ export function pool(out: usize, hidden: usize, lengths: usize, B: i32, T: i32, 
       }
       store<f32>(out + <usize>b * rowBytes + c, <f32>value);
     }
+    sequence += <usize>length * rowBytes;
   }
 }

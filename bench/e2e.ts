@@ -123,7 +123,7 @@ async function breakdown(name: CheckpointName): Promise<Breakdown[]> {
     const start = process.cpuUsage();
     for (const sequences of batches) runner.runNow(sequences);
     const forwardMs = (cpuSeconds(start) * 1000) / BREAKDOWN_FORWARDS;
-    const tokens = batches.reduce((sum, sequences) => sum + sequences.length * Math.max(...sequences.map((s) => s.length)), 0);
+    const tokens = batches.reduce((sum, sequences) => sum + sequences.reduce((count, s) => count + s.length, 0), 0);
     return {
       batch,
       tokens: tokens / BREAKDOWN_FORWARDS,

@@ -1,7 +1,9 @@
 // Scaled dot-product attention per (sequence, head), one query row at a time: its scores over
-// the real keys (one row of T floats in the task's scratch), a max-shifted softmax, then the
-// probability-weighted sum of value rows. Padded query rows are computed like real ones so every
-// row of out stays finite for the layers after. Work is split over (b, h, block of query rows).
+// the sequence's keys (one row of T floats in the task's scratch), a max-shifted softmax, then
+// the probability-weighted sum of value rows. Sequences lie back to back without padding. Work
+// is split over (b, h, block of query rows); blocks past a short sequence's end are empty tasks.
+#include <vector>
+
 #include "kernels.h"
 #include "simd.h"
 #include "threads.h"
@@ -49,8 +51,14 @@ inline float exp_shifted(float* scores, float max, int64_t n) {
   return sum;
 }
 
+struct AttentionPlan {
+  const AttentionArgs* args;
+  std::vector<int64_t> starts;  // first row of each sequence
+};
+
 void attention_task(const void* context, int64_t task, float* scores) {
-  const AttentionArgs& a = *static_cast<const AttentionArgs*>(context);
+  const AttentionPlan& plan = *static_cast<const AttentionPlan*>(context);
+  const AttentionArgs& a = *plan.args;
   const int64_t blocks = ceil_div(a.T, kQueryRowsPerTask);
   const int64_t b = task / (a.NH * blocks);
   const int64_t h = task / blocks % a.NH;
@@ -58,11 +66,12 @@ void attention_task(const void* context, int64_t task, float* scores) {
   const int64_t C = a.NH * a.HS;
   const int64_t length = a.lengths[b];
   const float scale = 1.0f / __builtin_sqrtf(static_cast<float>(a.HS));
-  const float* keys = a.k + b * a.T * C + h * a.HS;
-  const float* values = a.v + b * a.T * C + h * a.HS;
+  const int64_t start = plan.starts[b];
+  const float* keys = a.k + start * C + h * a.HS;
+  const float* values = a.v + start * C + h * a.HS;
 
-  for (int64_t i = first_row; i < min_index(a.T, first_row + kQueryRowsPerTask); i++) {
-    const float* query = a.q + (b * a.T + i) * C + h * a.HS;
+  for (int64_t i = first_row; i < min_index(length, first_row + kQueryRowsPerTask); i++) {
+    const float* query = a.q + (start + i) * C + h * a.HS;
     const float* bias = a.position_bias ? a.position_bias + (h * a.T + i) * a.T : nullptr;
     float max = -__builtin_inff();
     for (int64_t j = 0; j < length; j++) {
@@ -71,7 +80,7 @@ void attention_task(const void* context, int64_t task, float* scores) {
     }
     const float total = exp_shifted(scores, max, length);
 
-    float* out = a.out + (b * a.T + i) * C + h * a.HS;
+    float* out = a.out + (start + i) * C + h * a.HS;
     for (int64_t d = 0; d < a.HS; d++) out[d] = 0.0f;
     for (int64_t j = 0; j < length; j++) axpy(out, scores[j], values + j * C, a.HS);
     const float inverse = 1.0f / total;
@@ -82,9 +91,14 @@ void attention_task(const void* context, int64_t task, float* scores) {
 }  // namespace
 
 void attention(const AttentionArgs& args) {
+  AttentionPlan plan{&args, std::vector<int64_t>(args.B)};
+  int64_t work = 0;
+  for (int64_t b = 0, start = 0; b < args.B; start += args.lengths[b], b++) {
+    plan.starts[b] = start;
+    work += args.NH * args.lengths[b] * args.lengths[b] * args.HS;
+  }
   const int64_t tasks = args.B * args.NH * ceil_div(args.T, kQueryRowsPerTask);
-  const int64_t work = args.B * args.NH * args.T * args.T * args.HS;
-  parallel_for(tasks, args.T, attention_task, &args, work < kParallelMinimum ? 1 : thread_count());
+  parallel_for(tasks, args.T, attention_task, &plan, work < kParallelMinimum ? 1 : thread_count());
 }
 
 }  // namespace SENTVEC_NS

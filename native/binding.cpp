@@ -109,14 +109,18 @@ class Arguments {
     }
   }
 
-  void lengths_in_range(const View<const int32_t>& lengths, int64_t B, int64_t T) const {
+  // Σ lengths[0..B), each checked to lie in 1..T (no upper bound when T is 0).
+  int64_t total_tokens(const View<const int32_t>& lengths, int64_t B, int64_t T) const {
     holds(lengths, "lengths", static_cast<uint64_t>(B));
+    int64_t total = 0;
     for (int64_t b = 0; b < B; b++) {
-      if (lengths.data[b] < 1 || lengths.data[b] > T) {
-        fail("lengths[" + std::to_string(b) + "] = " + std::to_string(lengths.data[b]) + " is outside 1.." +
-             std::to_string(T));
+      if (lengths.data[b] < 1 || (T > 0 && lengths.data[b] > T)) {
+        fail("lengths[" + std::to_string(b) + "] = " + std::to_string(lengths.data[b]) + " is " +
+             (T > 0 ? "outside 1.." + std::to_string(T) : std::string("below 1")));
       }
+      total += lengths.data[b];
     }
+    return total;
   }
 
   // out's first `used` floats must not share memory with the input's first `input_used`, unless
@@ -366,13 +370,12 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   const View<float> position_bias = args.floats(4, "positionBias", true);
   const View<const int32_t> lengths = args.ints(5, "lengths");
   const int64_t B = args.size(6, "B"), T = args.size(7, "T"), NH = args.size(8, "NH"), HS = args.size(9, "HS");
-  const uint64_t size = args.product({B, T, NH, HS});
+  const uint64_t size = args.product({args.total_tokens(lengths, B, T), NH, HS});
   args.holds(out, "out", size);
   args.holds(q, "q", size);
   args.holds(k, "k", size);
   args.holds(v, "v", size);
   if (position_bias.data != nullptr) args.holds(position_bias, "positionBias", args.product({NH, T, T}));
-  args.lengths_in_range(lengths, B, T);
   args.separate(out, size, "q", q.data, size);
   args.separate(out, size, "k", k.data, size);
   args.separate(out, size, "v", v.data, size);
@@ -382,7 +385,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// pool(out, hidden, lengths, B, T, C, mode)
+// pool(out, hidden, lengths, B, C, mode)
 Napi::Value Pool(const Napi::CallbackInfo& info) {
   static const struct {
     const char* name;
@@ -390,20 +393,20 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
   } kModes[] = {{"cls", PoolMode::cls},   {"max", PoolMode::max},
                 {"mean", PoolMode::mean}, {"meanSqrtLen", PoolMode::mean_sqrt_len},
                 {"weightedMean", PoolMode::weighted_mean}, {"lastToken", PoolMode::last_token}};
-  const Arguments args(info, "pool", 7);
+  const Arguments args(info, "pool", 6);
   const View<float> out = args.floats(0, "out");
   const View<float> hidden = args.floats(1, "hidden");
   const View<const int32_t> lengths = args.ints(2, "lengths");
-  const int64_t B = args.size(3, "B"), T = args.size(4, "T"), C = args.size(5, "C");
-  const std::string name = args.string(6, "mode");
+  const int64_t B = args.size(3, "B"), C = args.size(4, "C");
+  const std::string name = args.string(5, "mode");
   const auto* mode = std::find_if(std::begin(kModes), std::end(kModes), [&](const auto& m) { return name == m.name; });
   if (mode == std::end(kModes)) args.fail("unknown mode " + name + " (cls, max, mean, meanSqrtLen, weightedMean, lastToken)");
   const uint64_t out_size = args.product({B, C});
   args.holds(out, "out", out_size);
-  args.holds(hidden, "hidden", args.product({B, T, C}));
-  args.lengths_in_range(lengths, B, T);
-  args.separate(out, out_size, "hidden", hidden.data, args.product({B, T, C}));
-  const PoolArgs kernel{out.data, hidden.data, lengths.data, B, T, C, mode->mode};
+  const uint64_t hidden_size = args.product({args.total_tokens(lengths, B, 0), C});
+  args.holds(hidden, "hidden", hidden_size);
+  args.separate(out, out_size, "hidden", hidden.data, hidden_size);
+  const PoolArgs kernel{out.data, hidden.data, lengths.data, B, C, mode->mode};
   args.run([&](const KernelTable& k) { k.pool(kernel); });
   return info.Env().Undefined();
 }

@@ -57,9 +57,8 @@ inline T pool_columns(const float* first, int64_t C, int64_t length, PoolMode mo
 }  // namespace
 
 void pool(const PoolArgs& a) {
-  // out (B,C) from hidden (B,T,C), over the lengths[b] real tokens of each sequence
-  for (int64_t b = 0; b < a.B; b++) {
-    const float* first = a.hidden + b * a.T * a.C;
+  const float* first = a.hidden;
+  for (int64_t b = 0; b < a.B; first += a.lengths[b] * a.C, b++) {
     float* out = a.out + b * a.C;
     const int64_t length = a.lengths[b];
     int64_t c = 0;

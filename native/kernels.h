@@ -39,7 +39,8 @@ struct LayerNormArgs {
   float eps;
 };
 
-// q, k, v, out are (B,T,NH·HS); position_bias (NH,T,T) or null; lengths (B) in 1..T.
+// q, k, v, out are (Σ lengths, NH·HS), the B sequences back to back; position_bias (NH,T,T) or
+// null, read in its top-left lengths[b]×lengths[b] block; lengths (B) in 1..T.
 struct AttentionArgs {
   float* out;
   const float* q;
@@ -63,12 +64,12 @@ struct EmbedArgs {
   int64_t N, C;
 };
 
-// out (B,C) = one pooling mode over the real tokens of hidden (B,T,C).
+// out (B,C) = one pooling mode per sequence of hidden (Σ lengths, C), sequences back to back.
 struct PoolArgs {
   float* out;
   const float* hidden;
   const int32_t* lengths;
-  int64_t B, T, C;
+  int64_t B, C;
   PoolMode mode;
 };
 

@@ -3,7 +3,7 @@
 // backend runs the same inline runner inside a worker thread (worker-runner.ts).
 
 import type { BackendName, Kernels, PoolMode } from './backend/kernels.js';
-import type { Encoder } from './models/transformer.js';
+import { packedBatch, type Encoder } from './models/transformer.js';
 import { normalizeL2 } from './pooling.js';
 
 /** What the runner needs of the sentence-transformers modules; plain data, so it crosses threads. */
@@ -49,24 +49,18 @@ export class InlineRunner<Buf> implements BatchRunner {
 
   async close(): Promise<void> {}
 
-  /** Pads the batch to its longest sequence, runs the graph, pools every configured mode. */
+  /** Runs the batch's sequences back to back through the graph, pools every configured mode. */
   runNow(sequences: Int32Array[]): Float32Array[] {
     const k = this.kernels;
+    const batch = packedBatch(sequences);
     const B = sequences.length;
-    const T = Math.max(...sequences.map((ids) => ids.length));
     const C = this.encoder.hiddenSize;
-    const ids = new Int32Array(B * T).fill(this.encoder.padId);
-    const lengths = new Int32Array(B);
-    sequences.forEach((sequence, b) => {
-      ids.set(sequence, b * T);
-      lengths[b] = sequence.length;
-    });
-    const hidden = this.encoder.forward(ids, lengths, B, T);
+    const hidden = this.encoder.forward(batch);
     const pooled = k.alloc(B * C);
     const vectors = Array.from({ length: B }, () => new Float32Array(C * this.head.pooling.length));
     try {
       this.head.pooling.forEach((mode, m) => {
-        k.pool(pooled, hidden, lengths, B, T, C, mode);
+        k.pool(pooled, hidden, batch.lengths, B, C, mode);
         const values = k.read(pooled, B * C);
         for (let b = 0; b < B; b++) vectors[b].set(values.subarray(b * C, (b + 1) * C), m * C);
       });

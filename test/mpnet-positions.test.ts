@@ -28,7 +28,7 @@ test('position ids equal create_position_ids_from_input_ids, literal pad tokens 
   const rows: number[][] = golden.input_ids;
   const B = rows.length;
   const T = rows[0].length;
-  const found = mpnetPositionIds(Int32Array.from(rows.flat()), B, T, 1);
+  const found = mpnetPositionIds(Int32Array.from(rows.flat()), new Int32Array(B).fill(T), 1);
   t.deepEqual(Array.from(found), golden.position_ids.flat(), `${B}×${T} position ids`);
   t.end();
 });

@@ -47,7 +47,8 @@ test('native validation: bad arguments throw, never crash', async (t) => {
   refused('layerNorm', [f32(6), f32(6), f32(3), f32(3), 2, 3, 0], /layerNorm: eps must be positive/, 'zero eps');
   refused('layerNorm', [f32(6), f32(6), f32(3), f32(3), 2, 3, Infinity], /layerNorm: eps must be positive and finite/, 'infinite eps');
 
-  // attention(out, q, k, v, positionBias, lengths, B, T, NH, HS) at B=2, T=3, NH=2, HS=2
+  // attention(out, q, k, v, positionBias, lengths, B, T, NH, HS) at B=2, T=3, NH=2, HS=2: q, k, v
+  // and out hold the two sequences back to back, 3 + 3 rows of 4
   const attention = () => [f32(24), f32(24), f32(24), f32(24), f32(18), i32(3, 3), 2, 3, 2, 2];
   const attentionWith = (index: number, value: unknown) => attention().map((arg, i) => (i === index ? value : arg));
   refused('attention', attentionWith(3, f32(23)), /attention: v holds 23 elements, needs 24/, 'short v');
@@ -70,10 +71,11 @@ test('native validation: bad arguments throw, never crash', async (t) => {
   refused('embed', embedWith(6, null), /embed: typeIds and types must both be given or both be null/, 'types without a table');
   refused('embed', embedWith(4, f32(5)), /embed: words holds 5 elements, needs 6/, 'short words');
 
-  // pool(out, hidden, lengths, B, T, C, mode)
-  refused('pool', [f32(4), f32(12), i32(3, 3), 2, 3, 2, 'median'], /pool: unknown mode median/, 'unknown mode');
-  refused('pool', [f32(4), f32(11), i32(3, 3), 2, 3, 2, 'mean'], /pool: hidden holds 11 elements, needs 12/, 'short hidden');
-  refused('pool', [f32(4), f32(12), i32(3, 9), 2, 3, 2, 'cls'], /pool: lengths\[1\] = 9 is outside 1..3/, 'length past T');
+  // pool(out, hidden, lengths, B, C, mode): hidden holds the sequences back to back, 3 + 3 rows
+  refused('pool', [f32(4), f32(12), i32(3, 3), 2, 2, 'median'], /pool: unknown mode median/, 'unknown mode');
+  refused('pool', [f32(4), f32(11), i32(3, 3), 2, 2, 'mean'], /pool: hidden holds 11 elements, needs 12/, 'short hidden');
+  refused('pool', [f32(4), f32(12), i32(3, 9), 2, 2, 'cls'], /pool: hidden holds 12 elements, needs 24/, 'lengths past hidden');
+  refused('pool', [f32(4), f32(12), i32(3, 0), 2, 2, 'cls'], /pool: lengths\[1\] = 0 is below 1/, 'zero length');
 
   refused('setThreads', [0], /setThreads: threads must be a positive integer, got 0/, 'zero threads');
   refused('fmaPeak', [-1], /fmaPeak: seconds must be in \(0, 60\]/, 'negative duration');

@@ -37,11 +37,11 @@ test('layerNorm normalizes each row with the biased variance', (t) => {
   t.end();
 });
 
-test('attention: one visible key returns its value; equal scores average the values', (t) => {
+test('attention: each sequence sees only its own keys; equal scores average the values', (t) => {
   const out = new Float32Array(4);
-  // B=1, T=2, NH=1, HS=2, only the first key visible
-  k.attention(out, f32(1, 0, 0, 1), f32(3, 1, 9, 9), f32(5, 6, 7, 8), null, Int32Array.of(1), 1, 2, 1, 2);
-  close(t, out, [5, 6, 5, 6], 1e-6, 'masked attention');
+  // two sequences of one token (B=2, T=1, NH=1, HS=2): each returns its own value
+  k.attention(out, f32(1, 0, 0, 1), f32(3, 1, 9, 9), f32(5, 6, 7, 8), null, Int32Array.of(1, 1), 2, 1, 1, 2);
+  close(t, out, [5, 6, 7, 8], 1e-6, 'separate sequences');
   // zero queries give equal scores: the output is the mean of the values
   k.attention(out, f32(0, 0, 0, 0), f32(3, 1, 9, 9), f32(5, 6, 7, 8), null, Int32Array.of(2), 1, 2, 1, 2);
   close(t, out, [6, 7, 6, 7], 1e-6, 'uniform attention');
@@ -49,24 +49,28 @@ test('attention: one visible key returns its value; equal scores average the val
   const bias = f32(0, Math.log(3), 0, Math.log(3));
   k.attention(out, f32(0, 0, 0, 0), f32(3, 1, 9, 9), f32(5, 6, 7, 8), bias, Int32Array.of(2), 1, 2, 1, 2);
   close(t, out, [6.5, 7.5, 6.5, 7.5], 1e-6, 'biased attention');
+  // a sequence shorter than T reads the bias's top-left block: lengths 2 and 1, T=2
+  const three = new Float32Array(6);
+  k.attention(three, new Float32Array(6), f32(3, 1, 9, 9, 4, 4), f32(5, 6, 7, 8, 1, 2), bias, Int32Array.of(2, 1), 2, 2, 1, 2);
+  close(t, three, [6.5, 7.5, 6.5, 7.5, 1, 2], 1e-6, 'short sequence after a full one');
   t.end();
 });
 
-test('pool: every sentence-transformers mode over the real tokens only', (t) => {
-  // B=1, T=3, C=2, two real tokens; the padded row must not count
+test('pool: every sentence-transformers mode over each sequence\'s own tokens', (t) => {
+  // B=2, C=2: a sequence of two tokens, then one of a single token that must not count for it
   const hidden = f32(1, -2, 3, 4, 100, 100);
-  const lengths = Int32Array.of(2);
-  const pooled = (mode: Parameters<typeof k.pool>[6]) => {
-    const out = new Float32Array(2);
-    k.pool(out, hidden, lengths, 1, 3, 2, mode);
+  const lengths = Int32Array.of(2, 1);
+  const pooled = (mode: Parameters<typeof k.pool>[5]) => {
+    const out = new Float32Array(4);
+    k.pool(out, hidden, lengths, 2, 2, mode);
     return out;
   };
-  close(t, pooled('cls'), [1, -2], 0, 'cls');
-  close(t, pooled('lastToken'), [3, 4], 0, 'lastToken');
-  close(t, pooled('max'), [3, 4], 0, 'max');
-  close(t, pooled('mean'), [2, 1], 1e-7, 'mean');
-  close(t, pooled('meanSqrtLen'), [4 / Math.SQRT2, 2 / Math.SQRT2], 1e-6, 'meanSqrtLen');
-  close(t, pooled('weightedMean'), [(1 + 2 * 3) / 3, (-2 + 2 * 4) / 3], 1e-6, 'weightedMean');
+  close(t, pooled('cls'), [1, -2, 100, 100], 0, 'cls');
+  close(t, pooled('lastToken'), [3, 4, 100, 100], 0, 'lastToken');
+  close(t, pooled('max'), [3, 4, 100, 100], 0, 'max');
+  close(t, pooled('mean'), [2, 1, 100, 100], 1e-7, 'mean');
+  close(t, pooled('meanSqrtLen'), [4 / Math.SQRT2, 2 / Math.SQRT2, 100, 100], 1e-6, 'meanSqrtLen');
+  close(t, pooled('weightedMean'), [(1 + 2 * 3) / 3, (-2 + 2 * 4) / 3, 100, 100], 1e-6, 'weightedMean');
   t.end();
 });
 

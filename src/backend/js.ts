@@ -67,14 +67,14 @@ export const jsKernels: Kernels<Float32Array> = {
     const C = NH * HS;
     const scale = 1 / Math.sqrt(HS);
     const scores = new Float64Array(T);
-    for (let b = 0; b < B; b++) {
+    for (let b = 0, start = 0; b < B; start += lengths[b], b++) {
       const length = lengths[b];
       for (let h = 0; h < NH; h++) {
-        for (let i = 0; i < T; i++) {
-          const query = (b * T + i) * C + h * HS;
+        for (let i = 0; i < length; i++) {
+          const query = (start + i) * C + h * HS;
           let max = -Infinity;
           for (let j = 0; j < length; j++) {
-            const key = (b * T + j) * C + h * HS;
+            const key = (start + j) * C + h * HS;
             let dot = 0;
             for (let d = 0; d < HS; d++) dot += q[query + d] * k[key + d];
             scores[j] = dot * scale + (positionBias ? positionBias[(h * T + i) * T + j] : 0);
@@ -87,7 +87,7 @@ export const jsKernels: Kernels<Float32Array> = {
           }
           for (let d = 0; d < HS; d++) {
             let sum = 0;
-            for (let j = 0; j < length; j++) sum += scores[j] * v[(b * T + j) * C + h * HS + d];
+            for (let j = 0; j < length; j++) sum += scores[j] * v[(start + j) * C + h * HS + d];
             out[query + d] = sum / total;
           }
         }
@@ -95,10 +95,10 @@ export const jsKernels: Kernels<Float32Array> = {
     }
   },
 
-  pool(out, hidden, lengths, B, T, C, mode: PoolMode) {
-    for (let b = 0; b < B; b++) {
+  pool(out, hidden, lengths, B, C, mode: PoolMode) {
+    for (let b = 0, start = 0; b < B; start += lengths[b], b++) {
       const length = lengths[b];
-      const token = (t: number, c: number) => hidden[(b * T + t) * C + c];
+      const token = (t: number, c: number) => hidden[(start + t) * C + c];
       for (let c = 0; c < C; c++) {
         let value: number;
         switch (mode) {

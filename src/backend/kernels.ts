@@ -65,17 +65,22 @@ export interface Kernels<Buf = unknown> {
   layerNorm(out: Buf, inp: Buf, gamma: Buf, beta: Buf, M: number, C: number, eps: number): void;
 
   /**
-   * Self-attention core. q, k, v and out are (B,T,NH·HS) with head h in columns h·HS..(h+1)·HS.
-   * out = softmax(q·kᵀ/√HS + positionBias + mask) · v, where the mask hides keys t ≥ lengths[b]
-   * and positionBias (NH,T,T), if given, is shared by every sequence of the batch.
+   * Self-attention core over B sequences stored back to back without padding: q, k, v and out
+   * are (Σ lengths, NH·HS), sequence b's lengths[b] rows follow sequence b-1's, and head h is
+   * columns h·HS..(h+1)·HS. Within each sequence out = softmax(q·kᵀ/√HS + positionBias) · v.
+   * T bounds every length; positionBias (NH,T,T), if given, is shared by the batch: a sequence
+   * of n tokens reads its top-left n×n block.
    */
   attention(
     out: Buf, q: Buf, k: Buf, v: Buf, positionBias: Buf | null, lengths: Int32Array,
     B: number, T: number, NH: number, HS: number,
   ): void;
 
-  /** out (B,C) = one sentence-transformers pooling mode over the real tokens of hidden (B,T,C). */
-  pool(out: Buf, hidden: Buf, lengths: Int32Array, B: number, T: number, C: number, mode: PoolMode): void;
+  /**
+   * out (B,C) = one sentence-transformers pooling mode per sequence of hidden (Σ lengths, C),
+   * whose B sequences are stored back to back as in `attention`.
+   */
+  pool(out: Buf, hidden: Buf, lengths: Int32Array, B: number, C: number, mode: PoolMode): void;
 }
 
 /** Storage of the backends whose buffers are plain Float32Arrays (js, native). */
@@ -185,33 +190,36 @@ export function withShapeChecks<Buf>(k: Kernels<Buf>): Kernels<Buf> {
     },
     attention: (out, q, k_, v, positionBias, lengths, B, T, NH, HS) => {
       positiveInts('attention', { B, T, NH, HS });
-      const size = B * T * NH * HS;
+      const size = totalTokens('attention', lengths, B, T) * NH * HS;
       holds(k, 'attention', 'out', out, size);
       holds(k, 'attention', 'q', q, size);
       holds(k, 'attention', 'k', k_, size);
       holds(k, 'attention', 'v', v, size);
       if (positionBias !== null) holds(k, 'attention', 'positionBias', positionBias, NH * T * T);
-      checkLengths('attention', lengths, B, T);
       k.attention(out, q, k_, v, positionBias, lengths, B, T, NH, HS);
     },
-    pool: (out, hidden, lengths, B, T, C, mode) => {
-      positiveInts('pool', { B, T, C });
+    pool: (out, hidden, lengths, B, C, mode) => {
+      positiveInts('pool', { B, C });
       holds(k, 'pool', 'out', out, B * C);
-      holds(k, 'pool', 'hidden', hidden, B * T * C);
-      checkLengths('pool', lengths, B, T);
+      holds(k, 'pool', 'hidden', hidden, totalTokens('pool', lengths, B, Infinity) * C);
       if (!POOL_MODES.includes(mode)) throw new KernelShapeError('pool', `unknown mode ${String(mode)}`);
-      k.pool(out, hidden, lengths, B, T, C, mode);
+      k.pool(out, hidden, lengths, B, C, mode);
     },
   };
 }
 
 export const POOL_MODES: readonly PoolMode[] = ['cls', 'max', 'mean', 'meanSqrtLen', 'weightedMean', 'lastToken'];
 
-function checkLengths(kernel: string, lengths: Int32Array, B: number, T: number): void {
+/** Σ lengths[0..B), each checked to lie in 1..T (T Infinity: no upper bound). */
+function totalTokens(kernel: string, lengths: Int32Array, B: number, T: number): number {
   if (lengths.length < B) throw new KernelShapeError(kernel, `lengths has ${lengths.length} entries, needs ${B}`);
+  let total = 0;
   for (let b = 0; b < B; b++) {
     if (lengths[b] < 1 || lengths[b] > T) {
-      throw new KernelShapeError(kernel, `lengths[${b}] = ${lengths[b]} is outside 1..${T}`);
+      const range = T === Infinity ? 'below 1' : `outside 1..${T}`;
+      throw new KernelShapeError(kernel, `lengths[${b}] = ${lengths[b]} is ${range}`);
     }
+    total += lengths[b];
   }
+  return total;
 }

@@ -27,7 +27,7 @@ export interface NativeAddon {
     out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, positionBias: Float32Array | null,
     lengths: Int32Array, B: number, T: number, NH: number, HS: number,
   ): void;
-  pool(out: Float32Array, hidden: Float32Array, lengths: Int32Array, B: number, T: number, C: number, mode: PoolMode): void;
+  pool(out: Float32Array, hidden: Float32Array, lengths: Int32Array, B: number, C: number, mode: PoolMode): void;
 
   /** Every ISA level this build holds, best last, and whether this CPU runs it. */
   isaLevels(): { name: NativeIsa; supported: boolean }[];
@@ -88,7 +88,7 @@ export function nativeKernels(addon: NativeAddon): Kernels<Float32Array> {
     layerNorm: (out, inp, gamma, beta, M, C, eps) => addon.layerNorm(out, inp, gamma, beta, M, C, eps),
     attention: (out, q, k, v, positionBias, lengths, B, T, NH, HS) =>
       addon.attention(out, q, k, v, positionBias, lengths, B, T, NH, HS),
-    pool: (out, hidden, lengths, B, T, C, mode) => addon.pool(out, hidden, lengths, B, T, C, mode),
+    pool: (out, hidden, lengths, B, C, mode) => addon.pool(out, hidden, lengths, B, C, mode),
   };
 }
 

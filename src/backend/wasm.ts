@@ -49,7 +49,7 @@ interface AsmExports {
   layerNorm(out: number, inp: number, gamma: number, beta: number, M: number, C: number, eps: number): void;
   attention(out: number, q: number, k: number, v: number, positionBias: number, lengths: number, scores: number,
     B: number, T: number, NH: number, HS: number): void;
-  pool(out: number, hidden: number, lengths: number, B: number, T: number, C: number, mode: number): void;
+  pool(out: number, hidden: number, lengths: number, B: number, C: number, mode: number): void;
 }
 
 const PAGE_BYTES = 65536;
@@ -304,8 +304,8 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
         heap.release(scores);
       }
     },
-    pool(out, hidden, lengths, B, T, C, mode) {
-      withInts([lengths], B, ([lengthsAt]) => asm.pool(out, hidden, lengthsAt, B, T, C, POOL_MODES.indexOf(mode)));
+    pool(out, hidden, lengths, B, C, mode) {
+      withInts([lengths], B, ([lengthsAt]) => asm.pool(out, hidden, lengthsAt, B, C, POOL_MODES.indexOf(mode)));
     },
   };
 }

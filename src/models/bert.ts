@@ -6,14 +6,13 @@ import type { Kernels } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import {
   ActivationStore, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
-  type Encoder, type EncoderLayer, type EncoderShape, type Norm,
+  type Encoder, type EncoderLayer, type EncoderShape, type Norm, type PackedBatch,
 } from './transformer.js';
 
 export interface BertConfig extends EncoderShape {
   vocabSize: number;
   maxPositions: number;
   typeVocabSize: number;
-  padId: number;
 }
 
 export function bertConfig(config: Record<string, unknown>, file: string): BertConfig {
@@ -26,14 +25,12 @@ export function bertConfig(config: Record<string, unknown>, file: string): BertC
     vocabSize: configNumber(config, 'vocab_size', file),
     maxPositions: configNumber(config, 'max_position_embeddings', file),
     typeVocabSize: configNumber(config, 'type_vocab_size', file),
-    padId: typeof config.pad_token_id === 'number' ? config.pad_token_id : 0,
   };
 }
 
 export class BertModel<Buf> implements Encoder<Buf> {
   readonly hiddenSize: number;
   readonly maxTokens: number;
-  readonly padId: number;
   private readonly words: Buf;
   private readonly positions: Buf;
   private readonly tokenTypes: Buf;
@@ -65,22 +62,21 @@ export class BertModel<Buf> implements Encoder<Buf> {
     this.hiddenSize = C;
     this.activations = new ActivationStore(kernels, config);
     this.maxTokens = config.maxPositions;
-    this.padId = config.padId;
   }
 
-  forward(ids: Int32Array, lengths: Int32Array, B: number, T: number): Buf {
+  forward(batch: PackedBatch): Buf {
     const k = this.kernels;
     const { config } = this;
-    const M = B * T;
+    const { ids, lengths, M } = batch;
     const positionIds = new Int32Array(M);
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) positionIds[b * T + t] = t;
+    for (let b = 0, at = 0; b < lengths.length; b++) for (let t = 0; t < lengths[b]; t++) positionIds[at++] = t;
     // single-sentence inputs: every token has token type 0
     const typeIds = new Int32Array(M);
     return this.activations.run(M, (act) => {
       k.embed(act.hidden, ids, positionIds, typeIds, this.words, this.positions, this.tokenTypes,
         M, config.C, config.vocabSize, config.maxPositions, config.typeVocabSize);
       k.layerNorm(act.hidden, act.hidden, this.embeddingNorm.gamma, this.embeddingNorm.beta, M, config.C, config.eps);
-      for (const layer of this.layers) encoderLayerForward(k, layer, act, null, lengths, B, T, config);
+      for (const layer of this.layers) encoderLayerForward(k, layer, act, null, batch, config);
     });
   }
 }

@@ -7,7 +7,7 @@ import type { Kernels } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import {
   ActivationStore, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
-  type Encoder, type EncoderLayer, type EncoderShape, type Norm,
+  type Encoder, type EncoderLayer, type EncoderShape, type Norm, type PackedBatch,
 } from './transformer.js';
 
 export interface MPNetConfig extends EncoderShape {
@@ -51,14 +51,14 @@ export function relativePositionBucket(relative: number, numBuckets: number, max
  * create_position_ids_from_input_ids: real tokens count from padId + 1, and any token whose id
  * is the pad id (padding, or a literal pad token in the text) sits at padId.
  */
-export function mpnetPositionIds(ids: Int32Array, B: number, T: number, padId: number): Int32Array {
-  const positions = new Int32Array(B * T);
-  for (let b = 0; b < B; b++) {
+export function mpnetPositionIds(ids: Int32Array, lengths: Int32Array, padId: number): Int32Array {
+  const positions = new Int32Array(ids.length);
+  for (let b = 0, at = 0; b < lengths.length; b++) {
     let count = 0;
-    for (let t = 0; t < T; t++) {
-      const real = ids[b * T + t] !== padId;
+    for (let t = 0; t < lengths[b]; t++, at++) {
+      const real = ids[at] !== padId;
       if (real) count++;
-      positions[b * T + t] = real ? count + padId : padId;
+      positions[at] = real ? count + padId : padId;
     }
   }
   return positions;
@@ -67,7 +67,6 @@ export function mpnetPositionIds(ids: Int32Array, B: number, T: number, padId: n
 export class MPNetModel<Buf> implements Encoder<Buf> {
   readonly hiddenSize: number;
   readonly maxTokens: number;
-  readonly padId: number;
   private readonly words: Buf;
   private readonly positions: Buf;
   private readonly embeddingNorm: Norm<Buf>;
@@ -102,7 +101,6 @@ export class MPNetModel<Buf> implements Encoder<Buf> {
     this.activations = new ActivationStore(kernels, config);
     // positions start after the pad id, so the table holds padId + 1 fewer real positions
     this.maxTokens = config.maxPositions - config.padId - 1;
-    this.padId = config.padId;
   }
 
   /** (NH,T,T): bias[h][i][j] = relativeAttentionBias[bucket(j - i)][h], shared by the batch. */
@@ -118,12 +116,12 @@ export class MPNetModel<Buf> implements Encoder<Buf> {
     return bias;
   }
 
-  forward(ids: Int32Array, lengths: Int32Array, B: number, T: number): Buf {
+  forward(batch: PackedBatch): Buf {
     const k = this.kernels;
     const { config } = this;
-    const M = B * T;
-    const positionIds = mpnetPositionIds(ids, B, T, config.padId);
-    const bias = this.positionBias(T);
+    const { ids, M } = batch;
+    const positionIds = mpnetPositionIds(ids, batch.lengths, config.padId);
+    const bias = this.positionBias(batch.T);
     const positionBias = k.alloc(bias.length);
     try {
       k.write(positionBias, bias);
@@ -131,7 +129,7 @@ export class MPNetModel<Buf> implements Encoder<Buf> {
         k.embed(act.hidden, ids, positionIds, null, this.words, this.positions, null,
           M, config.C, config.vocabSize, config.maxPositions, 1);
         k.layerNorm(act.hidden, act.hidden, this.embeddingNorm.gamma, this.embeddingNorm.beta, M, config.C, config.eps);
-        for (const layer of this.layers) encoderLayerForward(k, layer, act, positionBias, lengths, B, T, config);
+        for (const layer of this.layers) encoderLayerForward(k, layer, act, positionBias, batch, config);
       });
     } finally {
       k.free(positionBias);

@@ -176,17 +176,41 @@ export class ActivationStore<Buf> {
   }
 }
 
-/** One encoder layer over act.hidden (B,T,C), in place. */
+/** The batch a forward pass runs: sequences back to back, without padding. */
+export interface PackedBatch {
+  /** Token ids of every sequence, one after another. */
+  ids: Int32Array;
+  /** Tokens of each sequence. */
+  lengths: Int32Array;
+  /** Σ lengths: rows of every activation. */
+  M: number;
+  /** The longest length. */
+  T: number;
+}
+
+export function packedBatch(sequences: readonly Int32Array[]): PackedBatch {
+  const lengths = Int32Array.from(sequences, (sequence) => sequence.length);
+  const M = lengths.reduce((sum, length) => sum + length, 0);
+  const ids = new Int32Array(M);
+  let at = 0;
+  for (const sequence of sequences) {
+    ids.set(sequence, at);
+    at += sequence.length;
+  }
+  return { ids, lengths, M, T: Math.max(...lengths) };
+}
+
+/** One encoder layer over act.hidden (M,C), in place. */
 export function encoderLayerForward<Buf>(
   k: Kernels<Buf>, layer: EncoderLayer<Buf>, act: Activations<Buf>, positionBias: Buf | null,
-  lengths: Int32Array, B: number, T: number, shape: EncoderShape,
+  batch: PackedBatch, shape: EncoderShape,
 ): void {
   const { C, NH, HS, F, eps } = shape;
-  const M = B * T;
+  const { M, T, lengths } = batch;
   k.linear(act.q, act.hidden, layer.query.weight, layer.query.bias, null, M, C, C, 'none');
   k.linear(act.k, act.hidden, layer.key.weight, layer.key.bias, null, M, C, C, 'none');
   k.linear(act.v, act.hidden, layer.value.weight, layer.value.bias, null, M, C, C, 'none');
-  k.attention(act.context, act.q, act.k, act.v, positionBias, lengths, B, T, NH, HS);
+  k.attention(act.context, act.q, act.k, act.v, positionBias, lengths, lengths.length, T, NH, HS);
   k.linear(act.residual, act.context, layer.attentionOutput.weight, layer.attentionOutput.bias, act.hidden, M, C, C, 'none');
   k.layerNorm(act.hidden, act.residual, layer.attentionNorm.gamma, layer.attentionNorm.beta, M, C, eps);
   k.linear(act.intermediate, act.hidden, layer.intermediate.weight, layer.intermediate.bias, null, M, C, F, 'gelu');
@@ -199,7 +223,6 @@ export interface Encoder<Buf> {
   readonly hiddenSize: number;
   /** Highest token count a sequence may have, from the position table. */
   readonly maxTokens: number;
-  readonly padId: number;
-  /** ids (B,T) right-padded; returns hidden (B,T,C), owned by the caller (kernels.free). */
-  forward(ids: Int32Array, lengths: Int32Array, B: number, T: number): Buf;
+  /** Returns hidden (batch.M, C), owned by the caller (kernels.free). */
+  forward(batch: PackedBatch): Buf;
 }
