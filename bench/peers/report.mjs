@@ -56,6 +56,19 @@ export function renderMarkdown(report) {
     lines.push('');
   }
 
+  if (report.oneThread) {
+    const engines = report.oneThreadEngines;
+    lines.push('## One thread, batch 32', '');
+    lines.push(`Sentences/s over the first ${subsets.throughput} sentences, every engine on a single thread: the WASM builds, with sentvec native for scale.`, '');
+    lines.push(`| model | ${engines.map((engine) => engine.label).join(' | ')} |`);
+    lines.push(`| --- |${engines.map(() => ' ---: |').join('')}`);
+    for (const row of report.oneThread) {
+      const cells = engines.map((engine) => (row.errors[engine.id] ? `not run: ${row.errors[engine.id].replaceAll('|', '\\|')}` : rate(row.sentencesPerSecond[engine.id])));
+      lines.push(`| ${row.label} | ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+
   const checked = report.models.filter((model) => !model.timed);
   if (checked.length > 0) {
     lines.push('## Checked, not timed', '', 'Same graphs as above with other pooling or real weights: max |Δ| against sentence-transformers, peak RSS in MB.', '');

@@ -47,6 +47,17 @@ const ENGINES = [
   { id: 'onnxruntime-web', driver: 'onnxruntime-web', needsOnnx: true, packages: ['onnxruntime-web', '@huggingface/tokenizers'] },
 ];
 
+// One thread at batch 32, where the WASM builds compete (issue 5): sentvec's SIMD and
+// relaxed-SIMD modules, onnxruntime-web, and sentvec native for scale.
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+const ONE_THREAD = [
+  { id: 'sentvec-wasm-simd', label: 'sentvec wasm, SIMD', driver: 'sentvec', backend: 'wasm', env: { SENTVEC_WASM: 'simd' } },
+  // Node 20 validates relaxed SIMD only behind a V8 flag; later V8s (Node 22, Chrome, Deno) by default.
+  { id: 'sentvec-wasm-relaxed', label: 'sentvec wasm, relaxed SIMD', driver: 'sentvec', backend: 'wasm', env: { SENTVEC_WASM: 'relaxed' }, nodeFlags: [RELAXED_FLAG] },
+  { id: 'onnxruntime-web', label: 'onnxruntime-web (WASM)', driver: 'onnxruntime-web', needsOnnx: true },
+  { id: 'sentvec-native', label: 'sentvec native', driver: 'sentvec', backend: 'native' },
+];
+
 function option(name) {
   const arg = process.argv.find((value) => value.startsWith(`--${name}=`));
   return arg ? arg.slice(name.length + 3).split(',') : undefined;
@@ -66,7 +77,7 @@ function workerCommand(engine, spec) {
     const folder = spec.checkpoint && checkpointFolder(spec.checkpoint);
     return [refenvPython, [path.join(here, 'worker.py'), JSON.stringify({ ...spec, folder })]];
   }
-  return [process.execPath, [path.join(here, 'worker.mjs'), JSON.stringify({ ...spec, engine: engine.driver, backend: engine.backend })]];
+  return [process.execPath, [...(engine.nodeFlags ?? []), path.join(here, 'worker.mjs'), JSON.stringify({ ...spec, engine: engine.driver, backend: engine.backend })]];
 }
 
 const childEnv = {
@@ -84,7 +95,8 @@ function runWorker(engine, spec) {
   const [command, args] = workerCommand(engine, spec);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...childEnv, SENTVEC_THREADS: String(spec.threads ?? THREADS), ...engine.env };
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let answer;
@@ -277,6 +289,28 @@ async function main() {
         log(error.message);
       }
     }
+  }
+
+  if (!option('engines')) {
+    report.oneThread = [];
+    for (const model of models.filter((candidate) => candidate.timed)) {
+      const row = { checkpoint: model.checkpoint, label: model.label, sentencesPerSecond: {}, errors: {} };
+      report.oneThread.push(row);
+      for (const engine of ONE_THREAD) {
+        try {
+          if (engine.needsOnnx && onnxProblem) throw new Error(onnxProblem);
+          log(`${model.checkpoint}: ${engine.id}: one thread, batch 32`);
+          loadAverages.push(os.loadavg()[0]);
+          const spec = { checkpoint: model.checkpoint, threads: 1, sentencesFile, task: 'timing', batches: [[32, SUBSETS.throughput]] };
+          const { result } = await runWorker(engine, spec);
+          row.sentencesPerSecond[engine.id] = result.throughput[32];
+        } catch (error) {
+          row.errors[engine.id] = error.message;
+          log(error.message);
+        }
+      }
+    }
+    report.oneThreadEngines = ONE_THREAD.map(({ id, label }) => ({ id, label }));
   }
 
   if (loadAverages.length > 0) report.loadAverage = { min: Math.min(...loadAverages), max: Math.max(...loadAverages) };
