@@ -8,6 +8,9 @@
 // runs once per element, reading the residual before writing out even when they are one array.
 // Summation order depends on K only: a row's result does not depend on M, the tiling or threads.
 
+#include <array>
+#include <utility>
+
 #include "kernels.h"
 #include "simd.h"
 #include "threads.h"
@@ -47,20 +50,22 @@ inline const float* packed_column(const float* packed, int64_t K, int64_t c) {
   return packed + (c / kLinearPanel) * K * kLinearPanel + c % kLinearPanel;
 }
 
-// tile (MR, NR) = inp rows (MR, K) · packed columns (K, NR). Rows past `rows` repeat the last
-// valid one and are never stored.
-inline void micro_kernel(int64_t K, const float* inp, int64_t rows, const float* packed, int64_t n, float* tile) {
-  const float* row[MR];
+// tile (R, NR) = inp rows (R, K) · packed columns (K, NR), R ≤ MR a compile-time row count, so
+// the last row tile of a product computes only its real rows (M = 11 is tiles of 6 and 5, not
+// 6 and 6). A row's sums do not depend on R.
+template <int R>
+void micro_kernel(int64_t K, const float* inp, const float* packed, int64_t n, float* tile) {
+  const float* row[R];
   const float* column[NV];
 #pragma GCC unroll 16
-  for (int r = 0; r < MR; r++) row[r] = inp + (r < rows ? r : rows - 1) * K;
+  for (int r = 0; r < R; r++) row[r] = inp + r * K;
 #pragma GCC unroll 4
   for (int v = 0; v < NV; v++) column[v] = packed_column(packed, K, n + v * W);
   for (int64_t k0 = 0; k0 < K; k0 += KB) {
     const int64_t k1 = min_index(K, k0 + KB);
-    vf acc[MR][NV];
+    vf acc[R][NV];
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < R; r++) {
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) acc[r][v] = vzero();
     }
@@ -69,14 +74,14 @@ inline void micro_kernel(int64_t K, const float* inp, int64_t rows, const float*
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) weights[v] = vloadv(column[v] + k * kLinearPanel);
 #pragma GCC unroll 16
-      for (int r = 0; r < MR; r++) {
+      for (int r = 0; r < R; r++) {
         const vf input = vbroadcast(row[r][k]);
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) acc[r][v] = vfma(input, weights[v], acc[r][v]);
       }
     }
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < R; r++) {
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) {
         float* lanes = tile + r * NR + v * W;
@@ -85,6 +90,15 @@ inline void micro_kernel(int64_t K, const float* inp, int64_t rows, const float*
     }
   }
 }
+
+using MicroKernel = void (*)(int64_t K, const float* inp, const float* packed, int64_t n, float* tile);
+
+template <int... R>
+constexpr std::array<MicroKernel, sizeof...(R)> micro_kernels(std::integer_sequence<int, R...>) {
+  return {micro_kernel<R + 1>...};
+}
+// kMicroKernels[rows - 1] computes a tile of `rows` rows
+constexpr auto kMicroKernels = micro_kernels(std::make_integer_sequence<int, MR>{});
 
 template <class T>
 inline T epilogue(T sum, const float* bias, const float* residual, bool gelu_on) {
@@ -130,7 +144,7 @@ void gemm_task(const void* context, int64_t task, float*) {
     for (int64_t n = n_begin; n < n_end; n += NR) {
       for (int64_t m = m0; m < m1; m += MR) {
         const int64_t rows = min_index(MR, m1 - m);
-        micro_kernel(a.K, a.inp + m * a.K, rows, a.weight, n, tile);
+        kMicroKernels[rows - 1](a.K, a.inp + m * a.K, a.weight, n, tile);
         store_tile(tile, a.out + m * a.N + n, a.bias + n, a.residual ? a.residual + m * a.N + n : nullptr, a.N, rows,
                    min_index(NR, n_end - n), gelu_on);
       }
