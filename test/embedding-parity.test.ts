@@ -1,6 +1,7 @@
 // sentvec's vectors against sentence-transformers on PyTorch, same weights, same texts: every
-// STS-B test sentence and texts past max_seq_length through the fastest backend here, and a
-// subset through the TypeScript reference.
+// STS-B test sentence and texts past max_seq_length through the fastest backend here and, for a
+// BERT and an MPNet checkpoint, through the WASM backend; a subset through the TypeScript
+// reference.
 import test from 'tape';
 import { load } from '../src/index.js';
 import { checkpointDir, CHECKPOINTS, stsTestPairs, type CheckpointName } from './fixtures.js';
@@ -53,5 +54,18 @@ for (const name of CHECKPOINTS) {
     const { maxAbs, minCosine, worst } = agreement(vectors, golden.vectors, indices);
     t.ok(maxAbs <= MAX_ABS, `js: ${vectors.length} texts, max |Δ| ${maxAbs.toExponential(2)} ≤ ${MAX_ABS} (worst text ${worst})`);
     t.ok(minCosine >= MIN_COSINE, `js: min cosine ${minCosine.toFixed(8)} ≥ ${MIN_COSINE}`);
+  });
+}
+
+// What runs where no addon loads (no compiler, edge runtimes) must give the same vectors.
+for (const name of ['all-MiniLM-L6-v2', 'all-mpnet-base-v2'] as const) {
+  test(`${name}: every STS-B test sentence and long texts through the WASM backend match sentence-transformers`, async (t) => {
+    const golden = embeddingGolden(name);
+    const model = await load(checkpointDir(name), { backend: 'wasm' });
+    t.equal(model.backend, 'wasm', 'the WASM backend runs');
+    const vectors = await model.encode(golden.texts, { batchSize: 32 });
+    const { maxAbs, minCosine, worst } = agreement(vectors, golden.vectors);
+    t.ok(maxAbs <= MAX_ABS, `wasm: ${vectors.length} texts, max |Δ| ${maxAbs.toExponential(2)} ≤ ${MAX_ABS} (worst text ${worst})`);
+    t.ok(minCosine >= MIN_COSINE, `wasm: min cosine ${minCosine.toFixed(8)} ≥ ${MIN_COSINE}`);
   });
 }
