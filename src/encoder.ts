@@ -71,7 +71,8 @@ export class SentenceModel {
       // tokenizing thousands of texts at once would hold the event loop for tens of milliseconds
       if (tokenized.length % 64 === 0) await nextTurn();
     }
-    // Sorting by length keeps padding small; each vector depends only on its own tokens.
+    // Sorted by length, a batch holds texts of similar length (attention splits its work by the
+    // longest); each vector depends only on its own tokens.
     const order = tokenized.map((_, i) => i).sort((a, b) => tokenized[a].length - tokenized[b].length);
     const vectors: Float32Array[] = new Array(texts.length);
     for (let start = 0; start < order.length; start += batchSize) {
