@@ -1,5 +1,6 @@
 // Where the tests find their inputs: the real checkpoints fetched by weights/fetch.sh, the
-// STS Benchmark test set in ../shared, and the committed goldens written by test/goldens/.
+// STS Benchmark test split committed in test/data/stsbenchmark/, and the committed goldens written
+// by test/goldens/.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +41,7 @@ export interface StsPair {
 
 /** STS Benchmark test pairs: tab-separated, score in column 5, sentences in columns 6 and 7. */
 export function stsTestPairs(): StsPair[] {
-  const file = path.join(projectRoot, '..', 'shared', 'data', 'stsbenchmark', 'sts-test.csv');
+  const file = path.join(projectRoot, 'test', 'data', 'stsbenchmark', 'sts-test.csv');
   return fs
     .readFileSync(file, 'utf8')
     .split('\n')

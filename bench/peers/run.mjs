@@ -15,7 +15,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
 const resultsDir = path.join(repoRoot, 'bench/results');
 const refenvPython = path.join(process.env.SENTVEC_REFENV ?? path.join(os.homedir(), '.cache/sentvec/refenv'), 'bin/python');
-const stsbFile = process.env.SENTVEC_STSB ?? path.join(repoRoot, '../shared/data/stsbenchmark/sts-test.csv');
+const stsbFile = process.env.SENTVEC_STSB ?? path.join(repoRoot, 'test/data/stsbenchmark/sts-test.csv');
 
 const THREADS = 2;
 const TOLERANCE = 1e-4;
