@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("attention", Napi::Function::New(env, sentvec::Attention, "attention"));
   exports.Set("pool", Napi::Function::New(env, sentvec::Pool, "pool"));
   exports.Set("isaLevels", Napi::Function::New(env, sentvec::IsaLevels, "isaLevels"));
+  exports.Set("linearTiles", Napi::Function::New(env, sentvec::LinearTiles, "linearTiles"));
   exports.Set("isa", Napi::Function::New(env, sentvec::Isa, "isa"));
   exports.Set("setIsa", Napi::Function::New(env, sentvec::SetIsa, "setIsa"));
   exports.Set("threads", Napi::Function::New(env, sentvec::Threads, "threads"));

@@ -425,6 +425,22 @@ Napi::Value IsaLevels(const Napi::CallbackInfo& info) {
   return levels;
 }
 
+// linearTiles() → [{ isa, rows, columns }] for every ISA level of any build (NEON's included on
+// x86-64 and the x86 levels on arm64): the register tiles packLinear pads its columns for.
+Napi::Value LinearTiles(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  Napi::Array tiles = Napi::Array::New(env);
+  uint32_t index = 0;
+  for (const LinearTile& tile : kLinearTiles) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("isa", tile.isa);
+    entry.Set("rows", tile.rows);
+    entry.Set("columns", static_cast<double>(tile.columns()));
+    tiles.Set(index++, entry);
+  }
+  return tiles;
+}
+
 Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), active_kernels().name); }
 
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {

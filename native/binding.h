@@ -17,6 +17,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info);
 Napi::Value Pool(const Napi::CallbackInfo& info);
 
 Napi::Value IsaLevels(const Napi::CallbackInfo& info);
+Napi::Value LinearTiles(const Napi::CallbackInfo& info);
 Napi::Value Isa(const Napi::CallbackInfo& info);
 Napi::Value SetIsa(const Napi::CallbackInfo& info);
 Napi::Value Threads(const Napi::CallbackInfo& info);

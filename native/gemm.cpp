@@ -19,18 +19,11 @@ namespace sentvec {
 namespace SENTVEC_NS {
 namespace {
 
-#if defined(SENTVEC_ISA_AVX512)
-constexpr int MR = 12, NV = 2;  // 24 zmm accumulators + 2 weight vectors + 1 broadcast of 32
-#elif defined(SENTVEC_ISA_AVX2)
-constexpr int MR = 6, NV = 2;   // 12 ymm accumulators + 2 weight vectors + 1 broadcast of 16
-#elif defined(SENTVEC_ISA_NEON)
-constexpr int MR = 6, NV = 4;   // 24 q accumulators + 4 weight vectors + 1 broadcast of 32
-#else
-constexpr int MR = 4, NV = 4;   // 16 scalar accumulators
-#endif
+constexpr LinearTile kTile = linear_tile(kIsa);
+constexpr int MR = kTile.rows, NV = kTile.vectors;
 constexpr int NR = NV * W;
-static_assert(kLinearPanel % W == 0, "a vector never straddles two panels");
-static_assert(NR % kLinearPanel == 0 || kLinearPanel % NR == 0, "a tile covers whole panels or part of one");
+static_assert(kTile.lanes == W, "the tile table's lanes are this ISA's vector width");
+static_assert(kLinearPackedMultiple % NR == 0, "the last tile over any N reads inside the packed columns");
 
 // Sums run in blocks of KB products added to the tile, which keeps fp32 rounding at the level of
 // blocked BLAS summation for K = 3072.
@@ -178,7 +171,7 @@ struct PackPlan {
 void pack_task(const void* context, int64_t task, float*) {
   const PackPlan& plan = *static_cast<const PackPlan*>(context);
   const int64_t K = plan.K, N = plan.N;
-  const int64_t n_end = min_index(N, (task + 1) * plan.panels_per_task * kLinearPanel);
+  const int64_t n_end = min_index(packed_linear_columns(N), (task + 1) * plan.panels_per_task * kLinearPanel);
   for (int64_t n0 = task * plan.panels_per_task * kLinearPanel; n0 < n_end; n0 += kLinearPanel) {
     float* panel = plan.packed + n0 * K;
     const float* weight = plan.weight;
@@ -210,7 +203,7 @@ void pack_task(const void* context, int64_t task, float*) {
 // Packing is bound by page faults (reading the mapped file, writing fresh memory), which the
 // threads take in parallel.
 void pack_linear(float* packed, const float* weight, int64_t N, int64_t K) {
-  const int64_t panels = ceil_div(N, kLinearPanel);
+  const int64_t panels = packed_linear_columns(N) / kLinearPanel;  // the padding panels are zeroed too
   const int64_t threads = min_index(thread_count(), panels);
   const PackPlan plan{packed, weight, N, K, ceil_div(panels, threads)};
   parallel_for(ceil_div(panels, plan.panels_per_task), 0, pack_task, &plan, threads);

@@ -10,11 +10,48 @@ namespace sentvec {
 enum class Activation { none, gelu };
 enum class PoolMode { cls, max, mean, mean_sqrt_len, weighted_mean, last_token };
 
+// The GEMM's register tile at each ISA level: `rows` input rows against `vectors` vectors of
+// `lanes` floats of weight columns. Every level's geometry lives here, compiled into every build,
+// so the packed size below is derived from all of them (and tested) on any machine, including
+// levels this CPU or this architecture cannot run.
+struct LinearTile {
+  const char* isa;
+  int rows, vectors, lanes;
+  constexpr int64_t columns() const { return int64_t{vectors} * lanes; }
+};
+enum class IsaLevelId { scalar, avx2, avx512, neon };
+constexpr LinearTile kLinearTiles[] = {
+    {"scalar", 4, 4, 1},   // 16 scalar accumulators
+    {"avx2", 6, 2, 8},     // 12 ymm accumulators + 2 weight vectors + 1 broadcast of 16
+    {"avx512", 12, 2, 16}, // 24 zmm accumulators + 2 weight vectors + 1 broadcast of 32
+    {"neon", 6, 4, 4},     // 24 q accumulators + 4 weight vectors + 1 broadcast of 32
+};
+constexpr const LinearTile& linear_tile(IsaLevelId isa) { return kLinearTiles[static_cast<int>(isa)]; }
+
 // A Linear weight (N,K) packed for the GEMM: panels of kLinearPanel columns, panel p holding
 // K rows of kLinearPanel floats (columns p·kLinearPanel.., zero past N). The layout is the same at
-// every ISA level, so a weight packed once serves whichever level runs.
+// every ISA level, so a weight packed once serves whichever level runs. The columns are padded
+// with zeros to a multiple of every level's tile width: a level's last tile over N columns then
+// reads packed floats only, whatever N is (a 32-column AVX-512 tile over N = 200 reads 224).
 constexpr int64_t kLinearPanel = 16;
-inline int64_t packed_linear_columns(int64_t N) { return (N + kLinearPanel - 1) / kLinearPanel * kLinearPanel; }
+constexpr int64_t widest_linear_tile() {
+  int64_t widest = kLinearPanel;
+  for (const LinearTile& tile : kLinearTiles) widest = tile.columns() > widest ? tile.columns() : widest;
+  return widest;
+}
+constexpr int64_t kLinearPackedMultiple = widest_linear_tile();
+constexpr bool tiles_fit_packing() {
+  for (const LinearTile& tile : kLinearTiles) {
+    if (kLinearPackedMultiple % tile.columns() != 0) return false;  // the last tile ends inside the padding
+    if (kLinearPanel % tile.lanes != 0) return false;              // a vector never straddles two panels
+    if (tile.columns() % kLinearPanel != 0 && kLinearPanel % tile.columns() != 0) return false;
+  }
+  return kLinearPackedMultiple % kLinearPanel == 0;
+}
+static_assert(tiles_fit_packing(), "every ISA's tile must end inside the packed, padded columns");
+inline int64_t packed_linear_columns(int64_t N) {
+  return (N + kLinearPackedMultiple - 1) / kLinearPackedMultiple * kLinearPackedMultiple;
+}
 inline int64_t packed_linear_floats(int64_t N, int64_t K) { return packed_linear_columns(N) * K; }
 
 // out (M,N) = act(inp (M,K) · weight (N,K)ᵀ + bias (N)) + residual (M,N); weight is packed

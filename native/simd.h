@@ -13,17 +13,23 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels.h"
+
 #if defined(SENTVEC_ISA_AVX512)
 #include <immintrin.h>
 #define SENTVEC_NS avx512
+#define SENTVEC_ISA_ID IsaLevelId::avx512
 #elif defined(SENTVEC_ISA_AVX2)
 #include <immintrin.h>
 #define SENTVEC_NS avx2
+#define SENTVEC_ISA_ID IsaLevelId::avx2
 #elif defined(SENTVEC_ISA_NEON)
 #include <arm_neon.h>
 #define SENTVEC_NS neon
+#define SENTVEC_ISA_ID IsaLevelId::neon
 #elif defined(SENTVEC_ISA_SCALAR)
 #define SENTVEC_NS scalar
+#define SENTVEC_ISA_ID IsaLevelId::scalar
 #else
 #error "compile each kernel family with one of SENTVEC_ISA_SCALAR, _AVX2, _AVX512, _NEON"
 #endif
@@ -31,6 +37,8 @@
 namespace sentvec {
 namespace SENTVEC_NS {
 namespace {
+
+constexpr IsaLevelId kIsa = SENTVEC_ISA_ID;
 
 // ---- float: the scalar twin of every vector operation ------------------------------------------
 inline float vset(float x) { return x; }

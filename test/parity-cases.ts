@@ -17,7 +17,7 @@ function random(): number {
   seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
   return seed / 4294967296;
 }
-function uniform(length: number, scale = 1): Float32Array {
+export function uniform(length: number, scale = 1): Float32Array {
   const values = new Float32Array(length);
   for (let i = 0; i < length; i++) values[i] = (random() * 2 - 1) * scale;
   return values;
@@ -30,7 +30,7 @@ function lengthsFor(B: number, T: number): Int32Array {
   return Int32Array.from({ length: B }, (_, b) => (b === B - 1 ? T : 1 + Math.floor(random() * T)));
 }
 
-type Tolerance = { atol: number; rtol: number };
+export type Tolerance = { atol: number; rtol: number };
 function worst(found: Float32Array, expected: Float32Array, tolerance: Tolerance): { excess: number; at: number } {
   let excess = -Infinity;
   let at = -1;
@@ -45,17 +45,20 @@ function worst(found: Float32Array, expected: Float32Array, tolerance: Tolerance
 }
 
 /** A Linear weight input, handed over through linearWeight as a model's are. */
-interface LinearWeight {
+export interface LinearWeight {
   data: Float32Array;
   N: number;
   K: number;
 }
 
-/** Runs `call` on a backend and on the reference with the same inputs; returns both outputs. */
-function compare(
-  t: test.Test, backend: Kernels, label: string, tolerance: Tolerance, outLength: number,
+/**
+ * Runs `call` on a backend and on the reference with the same inputs; returns what is wrong with
+ * the backend's output (its worst element past the tolerance), or undefined when it is within.
+ */
+export function mismatch(
+  backend: Kernels, tolerance: Tolerance, outLength: number,
   inputs: (Float32Array | LinearWeight)[], call: (k: Kernels, out: unknown, bufs: unknown[]) => void,
-): void {
+): string | undefined {
   const run = (k: Kernels): Float32Array => {
     const bufs = inputs.map((input) => {
       if (!(input instanceof Float32Array)) return k.linearWeight(input.data, input.N, input.K);
@@ -73,7 +76,15 @@ function compare(
   const expected = run(jsKernels as Kernels);
   const found = run(backend);
   const { excess, at } = worst(found, expected, tolerance);
-  t.ok(excess <= 0, `${backend.name} ${label}: worst element ${at} found ${found[at]} expected ${expected[at]}`);
+  return excess <= 0 ? undefined : `worst element ${at} found ${found[at]} expected ${expected[at]}`;
+}
+
+function compare(
+  t: test.Test, backend: Kernels, label: string, tolerance: Tolerance, outLength: number,
+  inputs: (Float32Array | LinearWeight)[], call: (k: Kernels, out: unknown, bufs: unknown[]) => void,
+): void {
+  const problem = mismatch(backend, tolerance, outLength, inputs, call);
+  t.ok(problem === undefined, `${backend.name} ${label}${problem ? `: ${problem}` : ''}`);
 }
 
 const LINEAR_SHAPES: [number, number, number][] = [

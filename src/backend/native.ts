@@ -31,6 +31,11 @@ export interface NativeAddon {
 
   /** Every ISA level this build holds, best last, and whether this CPU runs it. */
   isaLevels(): { name: NativeIsa; supported: boolean }[];
+  /**
+   * The GEMM's register tile (input rows × weight columns) of every ISA level, those this CPU or
+   * architecture cannot run included: packLinear pads a weight's columns to fit each of them.
+   */
+  linearTiles(): { isa: NativeIsa; rows: number; columns: number }[];
   /** The level every kernel call uses: $SENTVEC_ISA at load, else the best supported. */
   isa(): NativeIsa;
   /** Switches the level for the whole process; throws for a level this build or CPU lacks. */
@@ -56,7 +61,7 @@ export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'neon';
 
 const ADDON_URL = new URL('../../../build/Release/sentvec.node', import.meta.url);
 
-/** Loads build/Release/sentvec.node, or throws an Error saying why it cannot. */
+/** Loads $SENTVEC_NATIVE_ADDON, else build/Release/sentvec.node, or throws an Error saying why it cannot. */
 export async function loadNativeAddon(): Promise<NativeAddon> {
   if (typeof process === 'undefined' || !process.versions?.node) {
     throw new Error('the native addon needs Node.js');
@@ -64,7 +69,7 @@ export async function loadNativeAddon(): Promise<NativeAddon> {
   const [{ createRequire }, { existsSync }, { fileURLToPath }] = await Promise.all([
     import('node:module'), import('node:fs'), import('node:url'),
   ]);
-  const file = fileURLToPath(ADDON_URL);
+  const file = process.env.SENTVEC_NATIVE_ADDON || fileURLToPath(ADDON_URL);
   if (!existsSync(file)) {
     throw new Error(`${file} is missing: npm install builds it where cmake and a C++ compiler are available`);
   }
