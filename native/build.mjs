@@ -1,6 +1,8 @@
 // npm install hook: builds the native addon with cmake-js when cmake and a C++ compiler are
 // here. Without them, or if the build fails, it says so in one line and still succeeds, since
 // sentvec then runs on its WASM/JS backend; SENTVEC_REQUIRE_NATIVE=1 (CI) makes that an error.
+// `--asan` builds an AddressSanitizer copy into build/asan/Release instead (npm run test:asan),
+// and any failure is an error.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,7 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const required = process.env.SENTVEC_REQUIRE_NATIVE === '1';
+const asan = process.argv.includes('--asan');
+const required = asan || process.env.SENTVEC_REQUIRE_NATIVE === '1';
+const out = asan ? path.join('build', 'asan') : 'build';
 
 function runs(command) {
   return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -37,16 +41,17 @@ try {
   giveUp('cmake-js is not installed');
 }
 
-const build = spawnSync(process.execPath, [cmakeJs, 'compile', '--directory', root, '--cxx', compiler, '--log-level', 'warn'], {
+const options = asan ? ['--CDSENTVEC_ASAN=ON'] : [];
+const build = spawnSync(process.execPath, [cmakeJs, 'compile', '--directory', root, '--out', out, '--cxx', compiler, '--log-level', 'warn', ...options], {
   cwd: root,
   encoding: 'utf8',
   env: { ...process.env, npm_config_nodedir: nodeDir },
 });
-const log = path.join(root, 'build', 'native-build.log');
+const log = path.join(root, out, 'native-build.log');
 fs.rmSync(log, { force: true });
 if (build.status !== 0) {
   fs.mkdirSync(path.dirname(log), { recursive: true });
   fs.writeFileSync(log, `${build.stdout ?? ''}${build.stderr ?? ''}${build.error ? String(build.error) : ''}`);
   giveUp(`the build failed, see ${path.relative(process.cwd(), log)}`);
 }
-console.log('sentvec: native addon built');
+console.log(`sentvec: native addon built${asan ? ' with AddressSanitizer' : ''}`);
