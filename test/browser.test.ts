@@ -7,9 +7,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import test from 'tape';
 import type { BrowserJob, BrowserResult } from './browser/page.js';
-import { Chromium } from './browser/chromium.js';
+import { Chromium, CHROMIUM } from './browser/chromium.js';
 import { checkpointDir, projectRoot, stsTestSentences, type CheckpointName } from './fixtures.js';
 import { agreement, embeddingGolden } from './goldens.js';
+import { absent } from './required.js';
 
 const MAX_ABS = 1e-4;
 const SENTENCES = 64;
@@ -82,6 +83,10 @@ function startServer(job: BrowserJob, modelDirs: Map<string, string>, onEvent: (
 }
 
 test(`browser: Chromium embeds ${SENTENCES} STS-B sentences on the WASM backend as sentence-transformers does`, async (t) => {
+  if (!fs.existsSync(CHROMIUM)) {
+    absent(t, 'Chromium', `${CHROMIUM} is missing: apt-get install chromium to run the browser tests`, 'SENTVEC_REQUIRE_BROWSER');
+    return;
+  }
   const sentences = stsTestSentences().slice(0, SENTENCES);
   const job: BrowserJob = {
     models: MODELS.map((name) => ({ name, url: `/models/${name}` })),

@@ -3,19 +3,13 @@
 // and its absence is a failure; SENTVEC_REQUIRE_NATIVE=0 lifts that.
 import type test from 'tape';
 import { loadNativeAddon, type NativeAddon } from '../src/backend/native.js';
-
-function nativeRequired(): boolean {
-  const setting = process.env.SENTVEC_REQUIRE_NATIVE;
-  return setting === '1' || (Boolean(process.env.CI) && process.env.CI !== 'false' && setting !== '0');
-}
+import { absent } from './required.js';
 
 export async function nativeAddonOrSkip(t: test.Test): Promise<NativeAddon | null> {
   try {
     return await loadNativeAddon();
   } catch (error) {
-    const reason = (error as Error).message;
-    if (nativeRequired()) t.fail(`native addon required here (CI or SENTVEC_REQUIRE_NATIVE=1): ${reason}`);
-    else t.comment(`native addon absent, native tests skipped: ${reason}`);
+    absent(t, 'native addon', (error as Error).message, 'SENTVEC_REQUIRE_NATIVE');
     return null;
   }
 }
