@@ -81,10 +81,11 @@ export function gflopsPerCpuSecond(c: GemmCase, run: () => void, totalSeconds: n
  */
 export function checkGemmRows(c: GemmCase, out: Float32Array): number {
   let worst = 0;
+  const reference = jsKernels.linearWeight(c.weight, c.N, c.K, 'f32');
   for (const m of [0, Math.min(1, c.M - 1), c.M >> 1, c.M - 1]) {
     const expected = new Float32Array(c.N);
     const residualRow = c.residual ? c.residual.subarray(m * c.N, (m + 1) * c.N) : null;
-    jsKernels.linear(expected, c.inp.subarray(m * c.K, (m + 1) * c.K), c.weight, c.bias, residualRow, 1, c.K, c.N, c.activation);
+    jsKernels.linear(expected, c.inp.subarray(m * c.K, (m + 1) * c.K), reference, c.bias, residualRow, 1, c.K, c.N, c.activation);
     for (let n = 0; n < c.N; n++) {
       worst = Math.max(worst, Math.abs(out[m * c.N + n] - expected[n]) / (1 + Math.abs(expected[n])));
     }

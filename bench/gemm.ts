@@ -12,7 +12,7 @@ const PEAK_SECONDS = 0.3;
 
 function gflops(addon: NativeAddon, c: GemmCase): number {
   const out = new Float32Array(c.M * c.N);
-  const weight = addon.packLinear(c.weight, c.N, c.K);
+  const weight = new addon.LinearWeight(c.weight, c.N, c.K, 'f32');
   const run = () => addon.linear(out, c.inp, weight, c.bias, c.residual, c.M, c.K, c.N, c.activation);
   run();
   const error = checkGemmRows(c, out);

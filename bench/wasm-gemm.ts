@@ -7,7 +7,7 @@ const MIN_SECONDS = 0.5;
 
 function gflops(k: WasmKernels, c: GemmCase): number {
   const inp = k.weight(c.inp);
-  const weight = k.linearWeight(c.weight, c.N, c.K);
+  const weight = k.linearWeight(c.weight, c.N, c.K, 'f32');
   const bias = k.weight(c.bias);
   const out = k.alloc(c.M * c.N);
   const residual = c.residual ? k.weight(c.residual) : null;
@@ -16,7 +16,7 @@ function gflops(k: WasmKernels, c: GemmCase): number {
   const error = checkGemmRows(c, k.read(out, c.M * c.N));
   if (!(error < 1e-4)) throw new Error(`${k.variant} M=${c.M} K=${c.K} N=${c.N}: off by ${error} against the reference`);
   const rate = gflopsPerCpuSecond(c, run, MIN_SECONDS, 3);
-  [inp, weight, bias, out, ...(residual === null ? [] : [residual])].forEach((buffer) => k.free(buffer));
+  [inp, bias, out, ...(residual === null ? [] : [residual])].forEach((buffer) => k.free(buffer));
   return rate;
 }
 

@@ -9,7 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sentvec::configure_from_environment(env);
   exports.Set("embed", Napi::Function::New(env, sentvec::Embed, "embed"));
   exports.Set("linear", Napi::Function::New(env, sentvec::Linear, "linear"));
-  exports.Set("packLinear", Napi::Function::New(env, sentvec::PackLinear, "packLinear"));
+  exports.Set("LinearWeight", sentvec::LinearWeightHandle::Define(env));
   exports.Set("layerNorm", Napi::Function::New(env, sentvec::LayerNorm, "layerNorm"));
   exports.Set("attention", Napi::Function::New(env, sentvec::Attention, "attention"));
   exports.Set("pool", Napi::Function::New(env, sentvec::Pool, "pool"));

@@ -171,11 +171,9 @@ double process_cpu_seconds() {
   return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
 }
 
-// Address ranges the addon owns, by start: packed Linear weights (with the N, K they were packed
-// for) and mapped files. Worker threads share them, hence the lock.
+// The files mapFile mapped, by start address. Worker threads share them, hence the lock.
 struct OwnedRange {
   uint64_t floats;  // bytes / 4
-  int64_t N = 0, K = 0;  // packed weights only
 };
 class OwnedRanges {
  public:
@@ -211,19 +209,10 @@ class OwnedRanges {
   mutable std::mutex mutex_;
   std::map<uintptr_t, OwnedRange> ranges_;
 };
-OwnedRanges& packed_weights() {
-  static OwnedRanges ranges;
-  return ranges;
-}
 OwnedRanges& mapped_files() {
   static OwnedRanges ranges;
   return ranges;
 }
-
-struct FreeFloats {
-  void operator()(float* p) const { std::free(p); }
-};
-using Floats = std::unique_ptr<float, FreeFloats>;
 
 Floats aligned_floats(uint64_t count) {
   const size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
@@ -263,78 +252,97 @@ Napi::Value Embed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// linear(out, inp, weight, bias, residual|null, M, K, N, activation): weight is either what
-// packLinear returned for this N and K, or the PyTorch layout (N,K), then packed for this call only.
+// A Linear weight owned by the addon: new LinearWeight(weight, N, K, format) packs the (N,K)
+// PyTorch-layout weight for the GEMM into memory JavaScript never sees, freed when the handle is
+// collected. JS reads its N, K and format; linear() takes nothing else as a weight, so the GEMM
+// only ever reads a buffer sized for the shape it was made for. If the weight lies in a file mapped
+// by mapFile, the pages it covers are returned to the OS: only the packed copy stays resident.
+LinearWeightHandle::LinearWeightHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LinearWeightHandle>(info) {
+  const Arguments args(info, "LinearWeight", 4);
+  const View<float> weight = args.floats(0, "weight");
+  N_ = args.size(1, "N");
+  K_ = args.size(2, "K");
+  const std::string format = args.string(3, "format");
+  if (format != weight_format_name(WeightFormat::f32)) args.fail("unknown format '" + format + "' (f32)");
+  format_ = WeightFormat::f32;
+  args.holds(weight, "weight", args.product({N_, K_}));
+  floats_ = args.product({packed_linear_columns(N_), K_});
+  packed_ = aligned_floats(floats_);
+  if (!packed_) args.fail("cannot allocate " + std::to_string(floats_ * sizeof(float)) + " bytes");
+  args.run([&](const KernelTable& k) { k.pack_linear(packed_.get(), weight.data, N_, K_); });
+#if defined(__unix__) || defined(__APPLE__)
+  uintptr_t mapping;
+  if (mapped_files().holding(weight.data, args.product({N_, K_}), &mapping)) {
+    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = (reinterpret_cast<uintptr_t>(weight.data) + page - 1) / page * page;
+    const auto end = (reinterpret_cast<uintptr_t>(weight.data + N_ * K_)) / page * page;
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+#endif
+  // the packed copy counts toward V8's heap limits, so collection keeps pace with loads
+  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), static_cast<int64_t>(floats_ * sizeof(float)));
+}
+
+void LinearWeightHandle::Finalize(Napi::Env env) {
+  if (packed_) Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(floats_ * sizeof(float)));
+}
+
+Napi::Function LinearWeightHandle::Define(Napi::Env env) {
+  Napi::Function constructor = DefineClass(env, "LinearWeight", {
+      InstanceAccessor<&LinearWeightHandle::GetN>("N"),
+      InstanceAccessor<&LinearWeightHandle::GetK>("K"),
+      InstanceAccessor<&LinearWeightHandle::GetFormat>("format"),
+      InstanceAccessor<&LinearWeightHandle::GetBytes>("bytes"),
+  });
+  // one constructor per Node environment (the main thread and each worker load the addon)
+  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(constructor)));
+  return constructor;
+}
+
+const LinearWeightHandle* LinearWeightHandle::From(const Napi::Value& value) {
+  const auto* constructor = value.Env().GetInstanceData<Napi::FunctionReference>();
+  if (constructor == nullptr || !value.IsObject() || !value.As<Napi::Object>().InstanceOf(constructor->Value())) return nullptr;
+  return Unwrap(value.As<Napi::Object>());
+}
+
+Napi::Value LinearWeightHandle::GetN(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(N_)); }
+Napi::Value LinearWeightHandle::GetK(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(K_)); }
+Napi::Value LinearWeightHandle::GetBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(floats_ * sizeof(float)));
+}
+Napi::Value LinearWeightHandle::GetFormat(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), weight_format_name(format_));
+}
+
+// linear(out, inp, weight, bias, residual|null, M, K, N, activation): weight is a LinearWeight
+// made for this N and K.
 Napi::Value Linear(const Napi::CallbackInfo& info) {
   const Arguments args(info, "linear", 9);
   const View<float> out = args.floats(0, "out");
   const View<float> inp = args.floats(1, "inp");
-  const View<float> weight = args.floats(2, "weight");
+  const LinearWeightHandle* weight = LinearWeightHandle::From(info[2]);
+  if (weight == nullptr) args.fail("weight must be a LinearWeight of this addon");
   const View<float> bias = args.floats(3, "bias");
   const View<float> residual = args.floats(4, "residual", true);
   const int64_t M = args.size(5, "M"), K = args.size(6, "K"), N = args.size(7, "N");
   const std::string activation = args.string(8, "activation");
   if (activation != "none" && activation != "gelu") args.fail("unknown activation " + activation + " (none, gelu)");
+  if (weight->N() != N || weight->K() != K) {
+    args.fail("weight was made for N=" + std::to_string(weight->N()) + ", K=" + std::to_string(weight->K()) + ", not N=" +
+              std::to_string(N) + ", K=" + std::to_string(K));
+  }
   const uint64_t out_size = args.product({M, N});
   args.holds(out, "out", out_size);
   args.holds(inp, "inp", args.product({M, K}));
-  OwnedRange packed;
-  const bool prepacked = packed_weights().starting_at(weight.data, &packed);
-  if (prepacked && (packed.N != N || packed.K != K || weight.length != packed.floats)) {
-    args.fail("weight was packed for N=" + std::to_string(packed.N) + ", K=" + std::to_string(packed.K) +
-              (weight.length != packed.floats ? " and must be passed whole" : "") + ", not N=" + std::to_string(N) +
-              ", K=" + std::to_string(K));
-  }
-  if (!prepacked) args.holds(weight, "weight", args.product({N, K}));
   args.holds(bias, "bias", static_cast<uint64_t>(N));
   if (residual.data != nullptr) args.holds(residual, "residual", out_size);
   args.separate(out, out_size, "inp", inp.data, args.product({M, K}));
-  args.separate(out, out_size, "weight", weight.data, prepacked ? packed.floats : args.product({N, K}));
   args.separate(out, out_size, "bias", bias.data, static_cast<uint64_t>(N));
   args.separate(out, out_size, "residual", residual.data, out_size, true);
-  args.run([&](const KernelTable& k) {
-    Floats scratch;
-    if (!prepacked) {
-      scratch = aligned_floats(static_cast<uint64_t>(packed_linear_floats(N, K)));
-      if (!scratch) throw std::bad_alloc();
-      k.pack_linear(scratch.get(), weight.data, N, K);
-    }
-    const LinearArgs kernel{out.data, inp.data, prepacked ? weight.data : scratch.get(), bias.data, residual.data, M, K, N,
-                            activation == "gelu" ? Activation::gelu : Activation::none};
-    k.linear(kernel);
-  });
+  const LinearArgs kernel{out.data, inp.data, weight->packed(), bias.data, residual.data, M, K, N,
+                          activation == "gelu" ? Activation::gelu : Activation::none};
+  args.run([&](const KernelTable& k) { k.linear(kernel); });
   return info.Env().Undefined();
-}
-
-// packLinear(weight, N, K) → Float32Array over addon memory holding the (N,K) weight in the
-// GEMM's layout, freed when collected. If the weight lies in a file mapped by mapFile, the pages
-// it covers are returned to the OS: only the packed copy stays resident, and the mapping still
-// reads back the file's bytes if anything touches them again.
-Napi::Value PackLinear(const Napi::CallbackInfo& info) {
-  const Arguments args(info, "packLinear", 3);
-  const View<float> weight = args.floats(0, "weight");
-  const int64_t N = args.size(1, "N"), K = args.size(2, "K");
-  args.holds(weight, "weight", args.product({N, K}));
-  const uint64_t floats = args.product({packed_linear_columns(N), K});
-  Floats packed = aligned_floats(floats);
-  if (!packed) args.fail("cannot allocate " + std::to_string(floats * sizeof(float)) + " bytes");
-  args.run([&](const KernelTable& k) { k.pack_linear(packed.get(), weight.data, N, K); });
-#if defined(__unix__) || defined(__APPLE__)
-  uintptr_t mapping;
-  if (mapped_files().holding(weight.data, args.product({N, K}), &mapping)) {
-    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const auto begin = (reinterpret_cast<uintptr_t>(weight.data) + page - 1) / page * page;
-    const auto end = (reinterpret_cast<uintptr_t>(weight.data + N * K)) / page * page;
-    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-  }
-#endif
-  float* data = packed.release();
-  packed_weights().add(data, OwnedRange{floats, N, K});
-  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(info.Env(), data, floats * sizeof(float), [](Napi::Env, void* memory) {
-    packed_weights().remove(memory);
-    std::free(memory);
-  });
-  return Napi::Float32Array::New(info.Env(), static_cast<size_t>(floats), buffer, 0);
 }
 
 // layerNorm(out, inp, gamma, beta, M, C, eps)
@@ -426,7 +434,7 @@ Napi::Value IsaLevels(const Napi::CallbackInfo& info) {
 }
 
 // linearTiles() → [{ isa, rows, columns }] for every ISA level of any build (NEON's included on
-// x86-64 and the x86 levels on arm64): the register tiles packLinear pads its columns for.
+// x86-64 and the x86 levels on arm64): the register tiles LinearWeight pads its columns for.
 Napi::Value LinearTiles(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   Napi::Array tiles = Napi::Array::New(env);

@@ -4,14 +4,52 @@
 
 #include <napi.h>
 
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+#include "kernels.h"
+
 namespace sentvec {
 
 // Applies $SENTVEC_ISA and $SENTVEC_THREADS; throws a JS error when either is invalid.
 void configure_from_environment(Napi::Env env);
 
+struct FreeFloats {
+  void operator()(float* p) const { std::free(p); }
+};
+using Floats = std::unique_ptr<float, FreeFloats>;
+
+// The LinearWeight class (see binding.cpp): a Linear weight in the GEMM's packed layout, in memory
+// only the addon reads.
+class LinearWeightHandle : public Napi::ObjectWrap<LinearWeightHandle> {
+ public:
+  // The class for `env`, remembered so From() can tell its instances from look-alikes.
+  static Napi::Function Define(Napi::Env env);
+  // The handle `value` is, or null when it is anything else.
+  static const LinearWeightHandle* From(const Napi::Value& value);
+
+  explicit LinearWeightHandle(const Napi::CallbackInfo& info);
+  void Finalize(Napi::Env env) override;
+
+  int64_t N() const { return N_; }
+  int64_t K() const { return K_; }
+  const float* packed() const { return packed_.get(); }
+
+ private:
+  Napi::Value GetN(const Napi::CallbackInfo& info);
+  Napi::Value GetK(const Napi::CallbackInfo& info);
+  Napi::Value GetFormat(const Napi::CallbackInfo& info);
+  Napi::Value GetBytes(const Napi::CallbackInfo& info);
+
+  int64_t N_ = 0, K_ = 0;
+  WeightFormat format_ = WeightFormat::f32;
+  uint64_t floats_ = 0;
+  Floats packed_;
+};
+
 Napi::Value Embed(const Napi::CallbackInfo& info);
 Napi::Value Linear(const Napi::CallbackInfo& info);
-Napi::Value PackLinear(const Napi::CallbackInfo& info);
 Napi::Value LayerNorm(const Napi::CallbackInfo& info);
 Napi::Value Attention(const Napi::CallbackInfo& info);
 Napi::Value Pool(const Napi::CallbackInfo& info);

@@ -8,6 +8,15 @@
 namespace sentvec {
 
 enum class Activation { none, gelu };
+// How a Linear weight is stored; only float32 so far.
+enum class WeightFormat { f32 };
+inline const char* weight_format_name(WeightFormat format) {
+  switch (format) {
+    case WeightFormat::f32:
+      return "f32";
+  }
+  return "?";
+}
 enum class PoolMode { cls, max, mean, mean_sqrt_len, weighted_mean, last_token };
 
 // The GEMM's register tile at each ISA level: `rows` input rows against `vectors` vectors of

@@ -13,7 +13,7 @@ function random(length: number, scale: number): Float32Array {
 function checkResidualAliasing(t: test.Test, addon: NativeAddon): void {
   const [M, K, N] = [45, 1536, 50];
   const inp = random(M * K, 2);
-  const weight = random(N * K, 1 / Math.sqrt(K));
+  const weight = new addon.LinearWeight(random(N * K, 1 / Math.sqrt(K)), N, K, 'f32');
   const bias = random(N, 0.5);
   const residual = random(M * N, 1);
   for (const activation of ['none', 'gelu'] as const) {

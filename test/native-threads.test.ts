@@ -17,10 +17,11 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { M, K, N, moduleUrl, expected, rounds, inputs } = workerData;
 import(moduleUrl).then(async ({ loadNativeAddon }) => {
   const addon = await loadNativeAddon();
+  const weight = new addon.LinearWeight(inputs.weight, N, K, 'f32');
   let mismatches = 0;
   for (let round = 0; round < rounds; round++) {
     const out = new Float32Array(M * N);
-    addon.linear(out, inputs.inp, inputs.weight, inputs.bias, inputs.residual, M, K, N, 'gelu');
+    addon.linear(out, inputs.inp, weight, inputs.bias, inputs.residual, M, K, N, 'gelu');
     if (out.some((value, i) => value !== expected[i])) mismatches++;
   }
   parentPort.postMessage(mismatches);
@@ -32,9 +33,10 @@ test('native threads: same bits at any thread count and under concurrent callers
   if (!addon) return t.end();
   const initialThreads = addon.threads();
   const { inp, weight, bias, residual } = inputs();
+  const handle = new addon.LinearWeight(weight, N, K, 'f32');
   const run = () => {
     const out = new Float32Array(M * N);
-    addon.linear(out, inp, weight, bias, residual, M, K, N, 'gelu');
+    addon.linear(out, inp, handle, bias, residual, M, K, N, 'gelu');
     return out;
   };
   try {

@@ -16,15 +16,17 @@ test('native validation: bad arguments throw, never crash', async (t) => {
     t.throws(() => k[kernel](...args), message, `${kernel}: ${what}`);
 
   // linear(out, inp, weight, bias, residual, M, K, N, activation) at M=2, K=3, N=4
-  const linear = () => [f32(8), f32(6), f32(12), f32(4), null, 2, 3, 4, 'none'];
+  const weight = new addon.LinearWeight(f32(12), 4, 3, 'f32');
+  const linear = () => [f32(8), f32(6), weight, f32(4), null, 2, 3, 4, 'none'];
   const linearWith = (index: number, value: unknown) => linear().map((arg, i) => (i === index ? value : arg));
   refused('linear', linearWith(0, f32(7)), /sentvec native kernel linear: out holds 7 elements, needs 8/, 'short out');
   refused('linear', linearWith(1, f32(5)), /linear: inp holds 5 elements, needs 6/, 'short inp');
-  refused('linear', linearWith(2, f32(11)), /linear: weight holds 11 elements, needs 12/, 'short weight');
+  refused('linear', linearWith(2, f32(12)), /linear: weight must be a LinearWeight of this addon/, 'a bare Float32Array weight');
+  refused('linear', linearWith(6, 4), /linear: weight was made for N=4, K=3, not N=4, K=4/, 'a weight of another shape');
   refused('linear', linearWith(3, f32(3)), /linear: bias holds 3 elements, needs 4/, 'short bias');
   refused('linear', linearWith(4, f32(7)), /linear: residual holds 7 elements, needs 8/, 'short residual');
   refused('linear', linearWith(1, new Float64Array(6)), /linear: inp must be a Float32Array/, 'wrong array type');
-  refused('linear', linearWith(2, [1, 2, 3]), /linear: weight must be a Float32Array/, 'plain array');
+  refused('linear', linearWith(2, [1, 2, 3]), /linear: weight must be a LinearWeight of this addon/, 'plain array');
   refused('linear', linearWith(4, undefined), /linear: residual must be a Float32Array or null/, 'undefined residual');
   refused('linear', linearWith(5, 0), /linear: M must be a positive integer, got 0/, 'zero M');
   refused('linear', linearWith(6, 2.5), /linear: K must be a positive integer, got 2.5/, 'fractional K');
@@ -34,12 +36,13 @@ test('native validation: bad arguments throw, never crash', async (t) => {
   refused('linear', linearWith(5, '2'), /linear: M must be a number/, 'string M');
   refused('linear', linearWith(8, 'relu'), /linear: unknown activation relu/, 'unknown activation');
   refused('linear', linear().slice(0, 8), /linear: takes 9 arguments, got 8/, 'missing argument');
-  refused('linear', [f32(70000), f32(70000), f32(70000), f32(70000), null, 65536, 65536, 65536, 'none'],
+  const wide = new addon.LinearWeight(f32(65536), 65536, 1, 'f32');
+  refused('linear', [f32(70000), f32(70000), wide, f32(70000), null, 65536, 1, 65536, 'none'],
     /linear: out holds 70000 elements, needs 4294967296/, 'sizes whose product overflows 32 bits');
   const shared = f32(16);
-  refused('linear', [shared.subarray(0, 8), shared.subarray(2, 8), f32(12), f32(4), null, 2, 3, 4, 'none'],
+  refused('linear', [shared.subarray(0, 8), shared.subarray(2, 8), weight, f32(4), null, 2, 3, 4, 'none'],
     /linear: out overlaps inp/, 'out overlapping inp');
-  refused('linear', [shared.subarray(0, 8), f32(6), f32(12), f32(4), shared.subarray(1, 9), 2, 3, 4, 'none'],
+  refused('linear', [shared.subarray(0, 8), f32(6), weight, f32(4), shared.subarray(1, 9), 2, 3, 4, 'none'],
     /linear: out overlaps residual \(only the very same array is allowed\)/, 'out partly overlapping residual');
 
   // layerNorm(out, inp, gamma, beta, M, C, eps)
@@ -81,7 +84,8 @@ test('native validation: bad arguments throw, never crash', async (t) => {
   refused('fmaPeak', [-1], /fmaPeak: seconds must be in \(0, 60\]/, 'negative duration');
 
   const out = f32(2);
-  addon.linear(out, Float32Array.of(1, 2), Float32Array.of(3, 4, 5, 6), Float32Array.of(0.5, -0.5), null, 1, 2, 2, 'none');
+  addon.linear(out, Float32Array.of(1, 2), new addon.LinearWeight(Float32Array.of(3, 4, 5, 6), 2, 2, 'f32'),
+    Float32Array.of(0.5, -0.5), null, 1, 2, 2, 'none');
   t.deepEqual(Array.from(out), [11.5, 16.5], 'a correct call still runs after the refused ones');
   t.end();
 });

@@ -2,7 +2,7 @@
 // awkward shapes. One tolerance table, per kernel, as max |Δ| ≤ atol + rtol·|expected|.
 import type test from 'tape';
 import { jsKernels } from '../src/backend/js.js';
-import { POOL_MODES, type Activation, type Kernels } from '../src/backend/kernels.js';
+import { POOL_MODES, type Activation, type Kernels, type LinearWeight } from '../src/backend/kernels.js';
 
 export const TOLERANCE = {
   embed: { atol: 0, rtol: 0 },
@@ -45,7 +45,7 @@ function worst(found: Float32Array, expected: Float32Array, tolerance: Tolerance
 }
 
 /** A Linear weight input, handed over through linearWeight as a model's are. */
-export interface LinearWeight {
+export interface LinearWeightInput {
   data: Float32Array;
   N: number;
   K: number;
@@ -57,11 +57,11 @@ export interface LinearWeight {
  */
 export function mismatch(
   backend: Kernels, tolerance: Tolerance, outLength: number,
-  inputs: (Float32Array | LinearWeight)[], call: (k: Kernels, out: unknown, bufs: unknown[]) => void,
+  inputs: (Float32Array | LinearWeightInput)[], call: (k: Kernels, out: unknown, bufs: unknown[]) => void,
 ): string | undefined {
   const run = (k: Kernels): Float32Array => {
     const bufs = inputs.map((input) => {
-      if (!(input instanceof Float32Array)) return k.linearWeight(input.data, input.N, input.K);
+      if (!(input instanceof Float32Array)) return k.linearWeight(input.data, input.N, input.K, 'f32');
       const buf = k.alloc(input.length);
       k.write(buf, input);
       return buf;
@@ -81,7 +81,7 @@ export function mismatch(
 
 function compare(
   t: test.Test, backend: Kernels, label: string, tolerance: Tolerance, outLength: number,
-  inputs: (Float32Array | LinearWeight)[], call: (k: Kernels, out: unknown, bufs: unknown[]) => void,
+  inputs: (Float32Array | LinearWeightInput)[], call: (k: Kernels, out: unknown, bufs: unknown[]) => void,
 ): void {
   const problem = mismatch(backend, tolerance, outLength, inputs, call);
   t.ok(problem === undefined, `${backend.name} ${label}${problem ? `: ${problem}` : ''}`);
@@ -118,7 +118,7 @@ export function checkParity(t: test.Test, k: Kernels): void {
         compare(t, k, `linear M=${M} K=${K} N=${N} ${activation} residual=${withResidual}`, TOLERANCE.linear, M * N,
           [uniform(M * K, 2), { data: uniform(N * K, 1 / Math.sqrt(K)), N, K }, uniform(N, 0.5), uniform(M * N)],
           (kk, out, [inp, weight, bias, residual]) =>
-            kk.linear(out, inp, weight, bias, withResidual ? residual : null, M, K, N, activation));
+            kk.linear(out, inp, weight as LinearWeight, bias, withResidual ? residual : null, M, K, N, activation));
       }
     }
   }

@@ -21,9 +21,10 @@ test('gelu matches x·Φ(x) at known points', (t) => {
 test('linear computes X·Wᵀ + b, then GELU, then the residual', (t) => {
   const out = new Float32Array(4);
   // X (2,3), W (2,3): rows of X·Wᵀ are [1·1+2·0+3·1, 1·0+2·1+3·0] = [4, 2] and [0+0+1, 0+1+0] = [1, 1]
-  k.linear(out, f32(1, 2, 3, 0, 1, 1), f32(1, 0, 1, 0, 1, 0), f32(0.5, -1), f32(10, 20, 30, 40), 2, 3, 2, 'none');
+  const weight = k.linearWeight(f32(1, 0, 1, 0, 1, 0), 2, 3, 'f32');
+  k.linear(out, f32(1, 2, 3, 0, 1, 1), weight, f32(0.5, -1), f32(10, 20, 30, 40), 2, 3, 2, 'none');
   close(t, out, [14.5, 21, 31.5, 40], 0, 'linear with residual');
-  k.linear(out, f32(1, 2, 3, 0, 1, 1), f32(1, 0, 1, 0, 1, 0), f32(0.5, -1), null, 2, 3, 2, 'gelu');
+  k.linear(out, f32(1, 2, 3, 0, 1, 1), weight, f32(0.5, -1), null, 2, 3, 2, 'gelu');
   close(t, out, [gelu(4.5), gelu(1), gelu(1.5), gelu(0)], 1e-6, 'linear with gelu');
   t.end();
 });
@@ -84,11 +85,19 @@ test('shape checks name the kernel and the operand', (t) => {
       t.ok(error instanceof KernelShapeError && pattern.test((error as Error).message), `${label}: ${(error as Error).message}`);
     }
   };
-  expectError(() => checked.linear(new Float32Array(4), new Float32Array(5), new Float32Array(6), new Float32Array(2), null, 2, 3, 2, 'none'),
+  const weight = checked.linearWeight(new Float32Array(6), 2, 3, 'f32');
+  expectError(() => checked.linear(new Float32Array(4), new Float32Array(5), weight, new Float32Array(2), null, 2, 3, 2, 'none'),
     /linear: inp holds 5 floats, needs 6/, 'short input');
-  expectError(() => checked.linear(new Float32Array(4), new Float32Array(6), new Float32Array(6), new Float32Array(2), null, 2, 3, 2.5, 'none'),
+  expectError(() => checked.linear(new Float32Array(4), new Float32Array(6), weight, new Float32Array(2), null, 2, 3, 2.5, 'none'),
     /linear: N must be a positive integer/, 'fractional size');
-  expectError(() => checked.linearWeight(new Float32Array(5), 2, 3), /linearWeight: data holds 5 floats, needs 6/, 'short Linear weight');
+  expectError(() => checked.linear(new Float32Array(6), new Float32Array(6), weight, new Float32Array(3), null, 2, 3, 3, 'none'),
+    /linear: weight was made for N=2, K=3, not N=3, K=3/, 'a weight used with another N');
+  expectError(() => checked.linear(new Float32Array(4), new Float32Array(6), new Float32Array(6) as never, new Float32Array(2), null, 2, 3, 2, 'none'),
+    /linear: weight must be a LinearWeight from linearWeight\(\)/, 'a bare array as the weight');
+  expectError(() => checked.linear(new Float32Array(4), new Float32Array(6), { N: 2, K: 3, format: 'f32' }, new Float32Array(2), null, 2, 3, 2, 'none'),
+    /linear: weight is not a LinearWeight of the js backend/, 'a look-alike weight');
+  expectError(() => checked.linearWeight(new Float32Array(5), 2, 3, 'f32'), /linearWeight: data holds 5 floats, needs 6/, 'short Linear weight');
+  expectError(() => checked.linearWeight(new Float32Array(6), 2, 3, 'q4' as never), /linearWeight: unknown format q4 \(f32\)/, 'unknown format');
   expectError(() => checked.embed(new Float32Array(4), Int32Array.of(0, 7), Int32Array.of(0, 1), null,
     new Float32Array(14), new Float32Array(4), null, 2, 2, 7, 2, 1), /embed: ids\[1\] = 7 is outside 0..6/, 'id out of range');
   expectError(() => checked.attention(new Float32Array(4), new Float32Array(4), new Float32Array(4), new Float32Array(4), null,

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import test from 'tape';
+import { jsKernels } from '../src/backend/js.js';
 import type { Kernels } from '../src/backend/kernels.js';
 import { loadWasmKernels, supportedWasmVariants, WASM_VARIANTS, type WasmVariant } from '../src/backend/wasm.js';
 import { checkParity } from './parity-cases.js';
@@ -79,27 +80,24 @@ if (!onlyVariant) {
     const bias = k.alloc(2);
     k.write(bias, new Float32Array([1, 2]));
     const out = k.alloc(2);
-    k.linear(out, bias, bias, bias, null, 1, 2, 1, 'none');
+    k.linear(out, bias, k.linearWeight(new Float32Array([1, 2]), 1, 2, 'f32'), bias, null, 1, 2, 1, 'none');
     t.deepEqual(Array.from(k.read(out, 1)), [1 * 1 + 2 * 2 + 1], 'a kernel runs after the failed allocation');
     t.end();
   });
 
-  test('wasm linear: a weight packed at load equals the PyTorch layout packed per call; a shape mismatch is refused', async (t) => {
+  test('wasm linear: takes only its own LinearWeight, for the shape it was made for', async (t) => {
     const k = await loadWasmKernels();
     const [M, K, N] = [5, 33, 20];
     const values = (length: number) => Float32Array.from({ length }, (_, i) => Math.sin(i * 0.37));
     const inp = k.weight(values(M * K));
-    const weight = values(N * K);
     const bias = k.weight(values(N));
-    const run = (w: number) => {
-      const out = k.alloc(M * N);
-      k.linear(out, inp, w, bias, null, M, K, N, 'gelu');
-      return Array.from(k.read(out, M * N));
-    };
-    const packed = k.linearWeight(weight, N, K);
-    t.deepEqual(run(packed), run(k.weight(weight)), `${M}×${K}·${K}×${N} identical either way`);
+    const packed = k.linearWeight(values(N * K), N, K, 'f32');
+    t.deepEqual([packed.N, packed.K, packed.format], [N, K, 'f32'], 'the handle knows its shape and format');
     t.throws(() => k.linear(k.alloc(M * 16), inp, packed, bias, null, M, K, 16, 'none'),
-      /weight was packed for N=20, K=33, not N=16, K=33/, 'a packed weight used with another N');
+      /weight was made for N=20, K=33, not N=16, K=33/, 'a weight used with another N');
+    const foreign = jsKernels.linearWeight(values(N * K), N, K, 'f32');
+    t.throws(() => k.linear(k.alloc(M * N), inp, foreign, bias, null, M, K, N, 'none'),
+      /weight is not a LinearWeight of the wasm backend/, 'a weight of another backend');
     t.end();
   });
 

@@ -1,7 +1,7 @@
 // Plain TypeScript reference backend: the oracle every other backend is tested against.
 // Loops are the textbook formulas with float64 accumulation, written for clarity, not speed.
 
-import { float32ArrayStorage, type Activation, type Kernels, type PoolMode } from './kernels.js';
+import { float32ArrayStorage, ownWeight, type Activation, type Kernels, type LinearWeight, type PoolMode, type WeightFormat } from './kernels.js';
 
 // Complementary error function with fractional error below 1.2e-7 everywhere
 // (Numerical Recipes, erfcc: Chebyshev fit), which is below float32 resolution for GELU.
@@ -19,9 +19,15 @@ export function gelu(x: number): number {
   return 0.5 * x * erfc(-x / Math.SQRT2);
 }
 
+/** The reference keeps a Linear weight as it comes, PyTorch layout (N,K). */
+class JsLinearWeight implements LinearWeight {
+  constructor(readonly data: Float32Array, readonly N: number, readonly K: number, readonly format: WeightFormat) {}
+}
+
 export const jsKernels: Kernels<Float32Array> = {
   name: 'js',
   ...float32ArrayStorage,
+  linearWeight: (data, N, K, format) => new JsLinearWeight(data, N, K, format),
 
   embed(out, ids, positionIds, typeIds, words, positions, types, N, C) {
     for (let n = 0; n < N; n++) {
@@ -36,7 +42,8 @@ export const jsKernels: Kernels<Float32Array> = {
     }
   },
 
-  linear(out, inp, weight, bias, residual, M, K, N, activation: Activation) {
+  linear(out, inp, linearWeight, bias, residual, M, K, N, activation: Activation) {
+    const weight = ownWeight('js', linearWeight, JsLinearWeight).data;
     for (let m = 0; m < M; m++) {
       for (let n = 0; n < N; n++) {
         let sum = 0;

@@ -11,6 +11,21 @@ export type Activation = 'none' | 'gelu';
 /** sentence-transformers Pooling modes, in the order Pooling concatenates them. */
 export type PoolMode = 'cls' | 'max' | 'mean' | 'meanSqrtLen' | 'weightedMean' | 'lastToken';
 
+/** How a backend stores a Linear weight; only float32 so far. */
+export type WeightFormat = 'f32';
+export const WEIGHT_FORMATS: readonly WeightFormat[] = ['f32'];
+
+/**
+ * An nn.Linear weight (N,K) that a backend took over at load time, in whatever layout its
+ * `linear` reads fastest (the native one packs it into column panels in memory of its own). The
+ * graph sees its shape and format only; a backend's `linear` takes only its own weights.
+ */
+export interface LinearWeight {
+  readonly N: number;
+  readonly K: number;
+  readonly format: WeightFormat;
+}
+
 /**
  * `Buf` is flat float32 storage owned by the backend: a Float32Array for js and native,
  * an offset into linear memory for wasm. A graph obtains every Buf from `weight` or `alloc`.
@@ -23,11 +38,8 @@ export interface Kernels<Buf = unknown> {
 
   /** Takes a weight tensor once at load time; the backend keeps it for the model's lifetime. */
   weight(data: Float32Array): Buf;
-  /**
-   * Takes an nn.Linear weight (N,K) once at load time, in whatever layout this backend's `linear`
-   * reads fastest (the native one packs it into column panels). `linear` also accepts `weight()`.
-   */
-  linearWeight(data: Float32Array, N: number, K: number): Buf;
+  /** Takes an nn.Linear weight (N,K), PyTorch layout, once at load time, stored as `format`. */
+  linearWeight(data: Float32Array, N: number, K: number, format: WeightFormat): LinearWeight;
   /** Activation storage of `length` floats; its contents are unspecified until written. */
   alloc(length: number): Buf;
   /** Gives back storage obtained from `alloc`. */
@@ -53,11 +65,11 @@ export interface Kernels<Buf = unknown> {
 
   /**
    * out (M,N) = activation(inp (M,K) · weight (N,K)ᵀ + bias (N)) + residual (M,N).
-   * weight comes from `linearWeight(…, N, K)` or is the PyTorch Linear layout; residual null adds
-   * nothing; out may alias residual.
+   * weight comes from this backend's `linearWeight(…, N, K, …)`; residual null adds nothing;
+   * out may alias residual.
    */
   linear(
-    out: Buf, inp: Buf, weight: Buf, bias: Buf, residual: Buf | null,
+    out: Buf, inp: Buf, weight: LinearWeight, bias: Buf, residual: Buf | null,
     M: number, K: number, N: number, activation: Activation,
   ): void;
 
@@ -84,15 +96,22 @@ export interface Kernels<Buf = unknown> {
 }
 
 /** Storage of the backends whose buffers are plain Float32Arrays (js, native). */
-export const float32ArrayStorage: Pick<Kernels<Float32Array>, 'weight' | 'linearWeight' | 'alloc' | 'free' | 'write' | 'read' | 'length'> = {
+export const float32ArrayStorage: Pick<Kernels<Float32Array>, 'weight' | 'alloc' | 'free' | 'write' | 'read' | 'length'> = {
   weight: (data) => data,
-  linearWeight: (data) => data,
   alloc: (length) => new Float32Array(length),
   free: () => {},
   write: (buffer, data) => buffer.set(data),
   read: (buffer, length) => buffer.slice(0, length),
   length: (buffer) => buffer.length,
 };
+
+/** `weight` as the backend's own kind of LinearWeight, or an error saying it is not one. */
+export function ownWeight<W extends LinearWeight>(backend: BackendName, weight: LinearWeight, kind: abstract new (...args: never[]) => W): W {
+  if (!(weight instanceof kind)) {
+    throw new KernelShapeError('linear', `weight is not a LinearWeight of the ${backend} backend`);
+  }
+  return weight;
+}
 
 /** A kernel was handed shapes, ids or buffers that do not fit together. */
 export class KernelShapeError extends Error {
@@ -132,10 +151,13 @@ export function withShapeChecks<Buf>(k: Kernels<Buf>): Kernels<Buf> {
   return {
     name: k.name,
     weight: (data) => k.weight(data),
-    linearWeight: (data, N, K) => {
+    linearWeight: (data, N, K, format) => {
       positiveInts('linearWeight', { N, K });
       if (data.length !== N * K) throw new KernelShapeError('linearWeight', `data holds ${data.length} floats, needs ${N * K}`);
-      return k.linearWeight(data, N, K);
+      if (!WEIGHT_FORMATS.includes(format)) {
+        throw new KernelShapeError('linearWeight', `unknown format ${String(format)} (${WEIGHT_FORMATS.join(', ')})`);
+      }
+      return k.linearWeight(data, N, K, format);
     },
     alloc: (length) => {
       positiveInts('alloc', { length });
@@ -171,7 +193,12 @@ export function withShapeChecks<Buf>(k: Kernels<Buf>): Kernels<Buf> {
       positiveInts('linear', { M, K, N });
       holds(k, 'linear', 'out', out, M * N);
       holds(k, 'linear', 'inp', inp, M * K);
-      holds(k, 'linear', 'weight', weight, N * K);
+      if (typeof weight !== 'object' || weight === null || !('format' in weight)) {
+        throw new KernelShapeError('linear', 'weight must be a LinearWeight from linearWeight()');
+      }
+      if (weight.N !== N || weight.K !== K) {
+        throw new KernelShapeError('linear', `weight was made for N=${weight.N}, K=${weight.K}, not N=${N}, K=${K}`);
+      }
       holds(k, 'linear', 'bias', bias, N);
       if (residual !== null) holds(k, 'linear', 'residual', residual, M * N);
       if (activation !== 'none' && activation !== 'gelu') {

@@ -1,10 +1,11 @@
 // Native backend: the C++ kernels of native/, built by `npm install` (native/build.mjs, cmake-js)
 // into build/Release/sentvec.node. Buffers are plain Float32Arrays the addon reads and writes in
 // place; weights stay the caller's arrays (views into the safetensors bytes), except Linear
-// weights, which the addon packs once into its own memory (releasing the mapped pages they came from).
+// weights, which the addon packs once into memory of its own behind a LinearWeight handle
+// (releasing the mapped pages they came from).
 // Node built-ins are imported only inside the loader: browsers load index.ts, and so this file.
 
-import { float32ArrayStorage, type Activation, type Kernels, type PoolMode } from './kernels.js';
+import { float32ArrayStorage, type Activation, type Kernels, type LinearWeight, type PoolMode, type WeightFormat } from './kernels.js';
 
 /** The addon's exports. Each kernel validates its arguments itself and throws a JS Error on bad ones. */
 export interface NativeAddon {
@@ -14,14 +15,15 @@ export interface NativeAddon {
     N: number, C: number, V: number, P: number, TV: number,
   ): void;
   linear(
-    out: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, residual: Float32Array | null,
+    out: Float32Array, inp: Float32Array, weight: LinearWeight, bias: Float32Array, residual: Float32Array | null,
     M: number, K: number, N: number, activation: Activation,
   ): void;
   /**
-   * The (N,K) Linear weight packed for the GEMM into addon memory (freed when collected); linear
-   * runs faster on it. Pages of a mapFile mapping the weight covered are given back to the OS.
+   * The (N,K) Linear weight packed for the GEMM into addon memory that JS never sees (freed when
+   * the handle is collected); linear takes only these. Pages of a mapFile mapping the weight
+   * covered are given back to the OS.
    */
-  packLinear(weight: Float32Array, N: number, K: number): Float32Array;
+  LinearWeight: new (weight: Float32Array, N: number, K: number, format: WeightFormat) => NativeLinearWeight;
   layerNorm(out: Float32Array, inp: Float32Array, gamma: Float32Array, beta: Float32Array, M: number, C: number, eps: number): void;
   attention(
     out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, positionBias: Float32Array | null,
@@ -33,7 +35,7 @@ export interface NativeAddon {
   isaLevels(): { name: NativeIsa; supported: boolean }[];
   /**
    * The GEMM's register tile (input rows × weight columns) of every ISA level, those this CPU or
-   * architecture cannot run included: packLinear pads a weight's columns to fit each of them.
+   * architecture cannot run included: LinearWeight pads a weight's columns to fit each of them.
    */
   linearTiles(): { isa: NativeIsa; rows: number; columns: number }[];
   /** The level every kernel call uses: $SENTVEC_ISA at load, else the best supported. */
@@ -55,6 +57,11 @@ export interface NativeAddon {
   mapFile?(path: string): ArrayBuffer;
   /** Gives a mapFile buffer's pages back to the OS; touching them again reads the file anew. */
   releaseMapped?(buffer: ArrayBuffer): void;
+}
+
+/** The addon's LinearWeight: also says how many bytes of addon memory its packed copy holds. */
+export interface NativeLinearWeight extends LinearWeight {
+  readonly bytes: number;
 }
 
 export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'neon';
@@ -85,7 +92,7 @@ export function nativeKernels(addon: NativeAddon): Kernels<Float32Array> {
   return {
     name: 'native',
     ...float32ArrayStorage,
-    linearWeight: (data, N, K) => addon.packLinear(data, N, K),
+    linearWeight: (data, N, K, format) => new addon.LinearWeight(data, N, K, format),
     embed: (out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV) =>
       addon.embed(out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV),
     linear: (out, inp, weight, bias, residual, M, K, N, activation) =>

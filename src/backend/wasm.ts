@@ -3,7 +3,7 @@
 // runtime is probed here with WebAssembly.validate and the matching module is loaded.
 // No Node built-in is imported at top level: browsers and edge runtimes load this file too.
 
-import { POOL_MODES, type Kernels } from './kernels.js';
+import { ownWeight, POOL_MODES, type Kernels, type LinearWeight, type WeightFormat } from './kernels.js';
 
 /** The prebuilt modules, most capable first: relaxed-SIMD FMA, 128-bit SIMD, plain scalar. */
 export type WasmVariant = 'relaxed' | 'simd' | 'scalar';
@@ -161,6 +161,11 @@ class Heap {
   }
 }
 
+/** A Linear weight packed into asm's panel layout at `packed` in linear memory. */
+class WasmLinearWeight implements LinearWeight {
+  constructor(readonly packed: number, readonly N: number, readonly K: number, readonly format: WeightFormat) {}
+}
+
 /** The wasm kernels, plus which module was chosen and how much memory it holds. */
 export interface WasmKernels extends Kernels<number> {
   readonly variant: WasmVariant;
@@ -235,9 +240,6 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
     return at;
   };
 
-  // Linear weights in asm's panel layout, with the shape each was packed for; `linear` packs any
-  // other weight for the one call.
-  const packedShapes = new Map<number, { N: number; K: number }>();
   const allocatePacked = (N: number, K: number): number => heap.allocate(asm.packedLinearFloats(N, K));
   // The input block `linear` packs its rows into, kept at the largest size asked for so far.
   let scratch = { at: 0, floats: 0 };
@@ -257,20 +259,16 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
     memoryStats: () => heap.stats(),
 
     weight: copyIn,
-    linearWeight(data, N, K) {
+    linearWeight(data, N, K, format) {
       // packed before the copy is taken, so the copy's block is the one freed at the top
       const packed = allocatePacked(N, K);
       const source = copyIn(data);
       asm.packLinear(packed, source, N, K);
       heap.release(source);
-      packedShapes.set(packed, { N, K });
-      return packed;
+      return new WasmLinearWeight(packed, N, K, format);
     },
     alloc: (length) => heap.allocate(length),
-    free(buffer) {
-      heap.release(buffer);
-      packedShapes.delete(buffer);
-    },
+    free: (buffer) => heap.release(buffer),
     write: (buffer, data) => floatsAt(buffer, data.length).set(data),
     read: (buffer, length) => floatsAt(buffer, length).slice(),
     length: (buffer) => heap.floats(buffer),
@@ -279,18 +277,12 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
       withInts([ids, positionIds, typeIds], N, ([idsAt, positionIdsAt, typeIdsAt]) =>
         asm.embed(out, idsAt, positionIdsAt, typeIdsAt, words, positions, types ?? 0, N, C));
     },
-    linear(out, inp, weight, bias, residual, M, K, N, activation) {
-      const shape = packedShapes.get(weight);
-      if (shape && (shape.N !== N || shape.K !== K)) {
-        throw new Error(`sentvec wasm linear: weight was packed for N=${shape.N}, K=${shape.K}, not N=${N}, K=${K}`);
+    linear(out, inp, linearWeight, bias, residual, M, K, N, activation) {
+      const weight = ownWeight('wasm', linearWeight, WasmLinearWeight);
+      if (weight.N !== N || weight.K !== K) {
+        throw new Error(`sentvec wasm linear: weight was made for N=${weight.N}, K=${weight.K}, not N=${N}, K=${K}`);
       }
-      const packed = shape ? weight : allocatePacked(N, K);
-      try {
-        if (!shape) asm.packLinear(packed, weight, N, K);
-        asm.linear(out, inp, packed, bias, residual ?? 0, M, K, N, activation === 'gelu' ? 1 : 0, linearScratch(K));
-      } finally {
-        if (packed !== weight) heap.release(packed);
-      }
+      asm.linear(out, inp, weight.packed, bias, residual ?? 0, M, K, N, activation === 'gelu' ? 1 : 0, linearScratch(K));
     },
     layerNorm(out, inp, gamma, beta, M, C, eps) {
       asm.layerNorm(out, inp, gamma, beta, M, C, eps);

@@ -4,7 +4,7 @@
 // (transformers modeling_bert.py BertLayer; modeling_mpnet.py MPNetLayer computes the same with
 // other module names and a relative position bias inside the attention.)
 
-import type { Kernels } from '../backend/kernels.js';
+import type { Kernels, LinearWeight } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 
 /** A config.json value, checked: a missing or mistyped field is an error naming the file. */
@@ -65,7 +65,7 @@ export class WeightLoader<Buf> {
   linear(path: string, inFeatures: number, outFeatures: number): Linear<Buf> {
     const weight = this.checkpoint.float32(`${this.prefix}${path}.weight`, [outFeatures, inFeatures]);
     return {
-      weight: this.kernels.linearWeight(weight, outFeatures, inFeatures),
+      weight: this.kernels.linearWeight(weight, outFeatures, inFeatures, 'f32'),
       bias: this.at(path).get('bias', [outFeatures]),
     };
   }
@@ -87,7 +87,7 @@ export function modulePrefix(checkpoint: Checkpoint, probe: string, nested: stri
 }
 
 export interface Linear<Buf> {
-  weight: Buf;
+  weight: LinearWeight;
   bias: Buf;
 }
 
