@@ -15,8 +15,8 @@
 import { gelu, geluX4 } from './gelu';
 import { madd } from './simd';
 
-const PANEL: i32 = 8;
-const TILE_ROWS: i32 = 4;
+export const PANEL: i32 = 8;
+export const TILE_ROWS: i32 = 4;
 const KB: i32 = 256;
 // Loop order: a block of input rows is packed, then for each block of weight panels (kept in L2)
 // every input tile (in L1) passes over the block's panels. The input block bounds the scratch.
@@ -24,7 +24,7 @@ const INPUT_BLOCK_BYTES: i32 = 512 * 1024;
 const WEIGHT_BLOCK_BYTES: i32 = 192 * 1024;
 
 // One tile's sums, TILE_ROWS rows of PANEL floats, handed from the tile kernel to the epilogue.
-const TILE = memory.data(TILE_ROWS * PANEL * 4, 16);
+export const TILE = memory.data(TILE_ROWS * PANEL * 4, 16);
 
 /** Floats a weight (N,K) packed by packLinear takes. */
 export function packedLinearFloats(N: i32, K: i32): f64 {
@@ -166,8 +166,8 @@ export function linear(
   }
 }
 
-// out[m..m+rows, n..n+cols] = activation(TILE + bias) + residual
-function epilogue(
+// out[m..m+rows, n..n+cols] = activation(TILE + bias) + residual; the int8 Linear ends here too
+export function epilogue(
   out: usize, bias: usize, residual: usize, m: i32, n: i32, rows: i32, cols: i32, N: i32, useGelu: bool,
 ): void {
   if (ASC_FEATURE_SIMD) {

@@ -214,9 +214,8 @@ OwnedRanges& mapped_files() {
   return ranges;
 }
 
-Floats aligned_floats(uint64_t count) {
-  const size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
-  return Floats(static_cast<float*>(std::aligned_alloc(64, bytes)));
+Memory aligned_bytes(uint64_t count) {
+  return Memory(std::aligned_alloc(64, (count + 63) / 64 * 64));
 }
 
 }  // namespace
@@ -263,13 +262,23 @@ LinearWeightHandle::LinearWeightHandle(const Napi::CallbackInfo& info) : Napi::O
   N_ = args.size(1, "N");
   K_ = args.size(2, "K");
   const std::string format = args.string(3, "format");
-  if (format != weight_format_name(WeightFormat::f32)) args.fail("unknown format '" + format + "' (f32)");
-  format_ = WeightFormat::f32;
+  if (format == weight_format_name(WeightFormat::f32)) {
+    format_ = WeightFormat::f32;
+  } else if (format == weight_format_name(WeightFormat::i8)) {
+    format_ = WeightFormat::i8;
+  } else {
+    args.fail("unknown format '" + format + "' (f32, i8)");
+  }
   args.holds(weight, "weight", args.product({N_, K_}));
-  floats_ = args.product({packed_linear_columns(N_), K_});
-  packed_ = aligned_floats(floats_);
-  if (!packed_) args.fail("cannot allocate " + std::to_string(floats_ * sizeof(float)) + " bytes");
-  args.run([&](const KernelTable& k) { k.pack_linear(packed_.get(), weight.data, N_, K_); });
+  args.product({packed_linear_columns(N_), i8_padded_k(K_), 2});  // refuses sizes whose packed bytes overflow
+  bytes_ = static_cast<uint64_t>(format_ == WeightFormat::f32 ? packed_linear_floats(N_, K_) * int64_t{sizeof(float)}
+                                                              : packed_linear_i8_bytes(N_, K_));
+  packed_ = aligned_bytes(bytes_);
+  if (!packed_) args.fail("cannot allocate " + std::to_string(bytes_) + " bytes");
+  args.run([&](const KernelTable& k) {
+    if (format_ == WeightFormat::f32) k.pack_linear(static_cast<float*>(packed_.get()), weight.data, N_, K_);
+    else k.pack_linear_i8(packed_.get(), weight.data, N_, K_);
+  });
 #if defined(__unix__) || defined(__APPLE__)
   uintptr_t mapping;
   if (mapped_files().holding(weight.data, args.product({N_, K_}), &mapping)) {
@@ -280,11 +289,11 @@ LinearWeightHandle::LinearWeightHandle(const Napi::CallbackInfo& info) : Napi::O
   }
 #endif
   // the packed copy counts toward V8's heap limits, so collection keeps pace with loads
-  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), static_cast<int64_t>(floats_ * sizeof(float)));
+  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), static_cast<int64_t>(bytes_));
 }
 
 void LinearWeightHandle::Finalize(Napi::Env env) {
-  if (packed_) Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(floats_ * sizeof(float)));
+  if (packed_) Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(bytes_));
 }
 
 Napi::Function LinearWeightHandle::Define(Napi::Env env) {
@@ -308,7 +317,7 @@ const LinearWeightHandle* LinearWeightHandle::From(const Napi::Value& value) {
 Napi::Value LinearWeightHandle::GetN(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(N_)); }
 Napi::Value LinearWeightHandle::GetK(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(K_)); }
 Napi::Value LinearWeightHandle::GetBytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(floats_ * sizeof(float)));
+  return Napi::Number::New(info.Env(), static_cast<double>(bytes_));
 }
 Napi::Value LinearWeightHandle::GetFormat(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), weight_format_name(format_));
@@ -339,9 +348,16 @@ Napi::Value Linear(const Napi::CallbackInfo& info) {
   args.separate(out, out_size, "inp", inp.data, args.product({M, K}));
   args.separate(out, out_size, "bias", bias.data, static_cast<uint64_t>(N));
   args.separate(out, out_size, "residual", residual.data, out_size, true);
-  const LinearArgs kernel{out.data, inp.data, weight->packed(), bias.data, residual.data, M, K, N,
-                          activation == "gelu" ? Activation::gelu : Activation::none};
-  args.run([&](const KernelTable& k) { k.linear(kernel); });
+  const Activation act = activation == "gelu" ? Activation::gelu : Activation::none;
+  if (weight->format() == WeightFormat::f32) {
+    const LinearArgs kernel{out.data, inp.data, static_cast<const float*>(weight->packed()), bias.data, residual.data, M, K, N, act};
+    args.run([&](const KernelTable& k) { k.linear(kernel); });
+  } else {
+    Memory scratch = aligned_bytes(static_cast<uint64_t>(quantized_rows_bytes(M, K)));
+    if (!scratch) args.fail("cannot allocate " + std::to_string(quantized_rows_bytes(M, K)) + " bytes");
+    const LinearI8Args kernel{out.data, inp.data, weight->packed(), bias.data, residual.data, scratch.get(), M, K, N, act};
+    args.run([&](const KernelTable& k) { k.linear_i8(kernel); });
+  }
   return info.Env().Undefined();
 }
 

@@ -15,10 +15,11 @@ namespace sentvec {
 // Applies $SENTVEC_ISA and $SENTVEC_THREADS; throws a JS error when either is invalid.
 void configure_from_environment(Napi::Env env);
 
-struct FreeFloats {
-  void operator()(float* p) const { std::free(p); }
+struct FreeMemory {
+  void operator()(void* p) const { std::free(p); }
 };
-using Floats = std::unique_ptr<float, FreeFloats>;
+// 64-byte aligned memory of the addon's own
+using Memory = std::unique_ptr<void, FreeMemory>;
 
 // The LinearWeight class (see binding.cpp): a Linear weight in the GEMM's packed layout, in memory
 // only the addon reads.
@@ -34,7 +35,8 @@ class LinearWeightHandle : public Napi::ObjectWrap<LinearWeightHandle> {
 
   int64_t N() const { return N_; }
   int64_t K() const { return K_; }
-  const float* packed() const { return packed_.get(); }
+  WeightFormat format() const { return format_; }
+  const void* packed() const { return packed_.get(); }
 
  private:
   Napi::Value GetN(const Napi::CallbackInfo& info);
@@ -44,8 +46,8 @@ class LinearWeightHandle : public Napi::ObjectWrap<LinearWeightHandle> {
 
   int64_t N_ = 0, K_ = 0;
   WeightFormat format_ = WeightFormat::f32;
-  uint64_t floats_ = 0;
-  Floats packed_;
+  uint64_t bytes_ = 0;
+  Memory packed_;
 };
 
 Napi::Value Embed(const Napi::CallbackInfo& info);

@@ -9,7 +9,10 @@ namespace sentvec {
 namespace {
 
 #define SENTVEC_TABLE(ns) \
-  KernelTable { #ns, ns::pack_linear, ns::linear, ns::layer_norm, ns::attention, ns::embed, ns::pool, ns::fma_burn }
+  KernelTable {                                                                                       \
+    #ns, ns::pack_linear, ns::linear, ns::pack_linear_i8, ns::linear_i8, ns::layer_norm, ns::attention, ns::embed, \
+        ns::pool, ns::fma_burn                                                                         \
+  }
 
 const KernelTable kTables[] = {
     SENTVEC_TABLE(scalar),

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "kernels.h"
+#include "linear_epilogue.h"
 #include "simd.h"
 #include "threads.h"
 
@@ -106,29 +107,6 @@ constexpr std::array<MicroKernel, MR> kMicroKernels[2] = {
     micro_kernels<true>(std::make_integer_sequence<int, MR>{}),
 };
 
-template <class T>
-inline T epilogue(T sum, const float* bias, const float* residual, bool gelu_on) {
-  sum = vadd(sum, load<T>(bias));
-  if (gelu_on) sum = gelu(sum);
-  if (residual) sum = vadd(sum, load<T>(residual));
-  return sum;
-}
-
-// Writes the valid rows × cols corner of the tile at out (row stride N).
-inline void store_tile(const float* tile, float* out, const float* bias, const float* residual, int64_t N,
-                       int64_t rows, int64_t cols, bool gelu_on) {
-  for (int64_t r = 0; r < rows; r++) {
-    float* row = out + r * N;
-    const float* lanes = tile + r * NR;
-    const float* residual_row = residual ? residual + r * N : nullptr;
-    int64_t j = 0;
-    for (; j + W <= cols; j += W) {
-      vstore(row + j, epilogue(vloadv(lanes + j), bias + j, residual_row ? residual_row + j : nullptr, gelu_on));
-    }
-    for (; j < cols; j++) row[j] = epilogue(lanes[j], bias + j, residual_row ? residual_row + j : nullptr, gelu_on);
-  }
-}
-
 struct GemmPlan {
   const LinearArgs* args;
   int64_t tasks_n;  // tasks are a tasks_m × tasks_n grid over out
@@ -151,7 +129,7 @@ void gemm_task(const void* context, int64_t task, float*) {
       for (int64_t m = m0; m < m1; m += MR) {
         const int64_t rows = min_index(MR, m1 - m);
         kMicroKernels[m == m0][rows - 1](a.K, a.inp + m * a.K, a.weight, n, tile);
-        store_tile(tile, a.out + m * a.N + n, a.bias + n, a.residual ? a.residual + m * a.N + n : nullptr, a.N, rows,
+        store_tile(tile, NR, a.out + m * a.N + n, a.bias + n, a.residual ? a.residual + m * a.N + n : nullptr, a.N, rows,
                    min_index(NR, n_end - n), gelu_on);
       }
     }

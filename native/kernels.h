@@ -9,11 +9,14 @@ namespace sentvec {
 
 enum class Activation { none, gelu };
 // How a Linear weight is stored; only float32 so far.
-enum class WeightFormat { f32 };
+// How a Linear weight is stored: float32, or int8 (src/backend/int8.ts defines the arithmetic).
+enum class WeightFormat { f32, i8 };
 inline const char* weight_format_name(WeightFormat format) {
   switch (format) {
     case WeightFormat::f32:
       return "f32";
+    case WeightFormat::i8:
+      return "i8";
   }
   return "?";
 }
@@ -75,6 +78,54 @@ struct LinearArgs {
   Activation activation;
 };
 
+// int8 Linear (llama.cpp's q8_0 on both operands, as src/backend/int8.ts defines it): along K,
+// each block of kI8Block weights of an output channel and each block of kI8Block activations of a
+// row becomes codes in -127..127 with scale max|x| / 127; out = Σ_b aScale·wScale·Σ_k∈b codes·codes.
+constexpr int64_t kI8Block = 32;
+constexpr int kI8Max = 127;
+// K padded with zero codes to whole blocks
+inline int64_t i8_padded_k(int64_t K) { return (K + kI8Block - 1) / kI8Block * kI8Block; }
+inline int64_t i8_blocks(int64_t K) { return i8_padded_k(K) / kI8Block; }
+
+// A packed int8 weight: columns padded as for float32 (packed_linear_columns), in panels of
+// kLinearPanel columns. Within a panel, codes come in groups of 4 consecutive k: group g holds
+// kLinearPanel columns × 4 bytes (column c's k = 4g..4g+3 at byte 4c), the operand layout of a
+// 4-way int8 dot product (vpdpbusd, sdot). Scales and offsets (−128 × the block's code sum, which
+// an unsigned-activation dot product adds back) are [panel][block][kLinearPanel].
+struct PackedLinearI8 {
+  int8_t* codes;     // packed_linear_columns(N) × i8_padded_k(K)
+  float* scales;     // packed_linear_columns(N) × i8_blocks(K)
+  int32_t* offsets;  // packed_linear_columns(N) × i8_blocks(K)
+};
+inline int64_t packed_linear_i8_bytes(int64_t N, int64_t K) {
+  const int64_t columns = packed_linear_columns(N);
+  return columns * i8_padded_k(K) + columns * i8_blocks(K) * int64_t{sizeof(float) + sizeof(int32_t)};
+}
+// The three regions of one packed_linear_i8_bytes buffer (64-byte aligned: every region is).
+inline PackedLinearI8 packed_linear_i8(void* buffer, int64_t N, int64_t K) {
+  const int64_t columns = packed_linear_columns(N);
+  auto* bytes = static_cast<int8_t*>(buffer);
+  float* scales = reinterpret_cast<float*>(bytes + columns * i8_padded_k(K));
+  return {bytes, scales, reinterpret_cast<int32_t*>(scales + columns * i8_blocks(K))};
+}
+// The activations of one int8 call, quantized: codes (M, i8_padded_k(K)) then scales (M, blocks).
+inline int64_t quantized_rows_bytes(int64_t M, int64_t K) {
+  return M * i8_padded_k(K) + M * i8_blocks(K) * int64_t{sizeof(float)};
+}
+
+// out (M,N) = act(inp (M,K) · weight (N,K)ᵀ + bias) + residual, weight packed by pack_linear_i8;
+// scratch holds quantized_rows_bytes(M, K) bytes, 64-byte aligned.
+struct LinearI8Args {
+  float* out;
+  const float* inp;
+  const void* weight;
+  const float* bias;
+  const float* residual;
+  void* scratch;
+  int64_t M, K, N;
+  Activation activation;
+};
+
 // out (M,C) = (inp − mean) / sqrt(var + eps) · gamma (C) + beta (C), per row; out may equal inp.
 struct LayerNormArgs {
   float* out;
@@ -124,6 +175,9 @@ struct KernelTable {
   // packed (packed_linear_floats(N, K)) = weight (N,K) in the GEMM's layout
   void (*pack_linear)(float* packed, const float* weight, int64_t N, int64_t K);
   void (*linear)(const LinearArgs&);
+  // packed (packed_linear_i8_bytes(N, K), 64-byte aligned) = weight (N,K) quantized and packed
+  void (*pack_linear_i8)(void* packed, const float* weight, int64_t N, int64_t K);
+  void (*linear_i8)(const LinearI8Args&);
   void (*layer_norm)(const LayerNormArgs&);
   void (*attention)(const AttentionArgs&);
   void (*embed)(const EmbedArgs&);
@@ -137,6 +191,8 @@ struct KernelTable {
   namespace ns {                                     \
   void pack_linear(float* packed, const float* weight, int64_t N, int64_t K); \
   void linear(const LinearArgs& args);               \
+  void pack_linear_i8(void* packed, const float* weight, int64_t N, int64_t K); \
+  void linear_i8(const LinearI8Args& args);          \
   void layer_norm(const LayerNormArgs& args);        \
   void attention(const AttentionArgs& args);         \
   void embed(const EmbedArgs& args);                 \

@@ -35,7 +35,7 @@ try {
       return undefined;
     }
   };
-  runner = await loadInlineRunner(setup.dir, setup.backend, setup.head, mapSafetensors);
+  runner = await loadInlineRunner(setup.dir, setup.backend, setup.head, setup.dtype, mapSafetensors);
   if (addon?.releaseMapped) {
     const release = addon.releaseMapped.bind(addon);
     releaseMapped = () => {

@@ -1,6 +1,7 @@
 // The public model: tokenize, sort by length, batch, run the graph, pool, normalize, restore order.
 
 import type { BackendName } from './backend/kernels.js';
+import type { Dtype } from './load.js';
 import { similarity, type SentenceModules, type SimilarityName } from './pooling.js';
 import { nextTurn, type BatchRunner } from './runner.js';
 import type { Tokenizer } from './tokenizer/index.js';
@@ -20,6 +21,8 @@ export class SentenceModel {
     private readonly modules: SentenceModules,
     /** Word pieces per text, special tokens included; longer texts are truncated. */
     readonly maxSeqLength: number,
+    /** The precision of the encoder's Linear layers. */
+    readonly dtype: Dtype = 'fp32',
   ) {
     this.dimension = runner.hiddenSize * modules.pooling.length;
   }

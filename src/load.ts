@@ -1,7 +1,7 @@
 // folder / bytes / URL → config, tokenizer, weights, modules → a ready SentenceModel.
 
 import { selectBackend } from './backend/index.js';
-import { withShapeChecks, type Kernels } from './backend/kernels.js';
+import { withShapeChecks, type Kernels, type WeightFormat } from './backend/kernels.js';
 import { SentenceModel } from './encoder.js';
 import { BertModel, bertConfig } from './models/bert.js';
 import { MPNetModel, mpnetConfig } from './models/mpnet.js';
@@ -25,6 +25,25 @@ export interface LoadOptions {
    * encode() never blocks the event loop; false runs it on the calling thread.
    */
   worker?: boolean;
+  /**
+   * 'fp32' (default: $SENTVEC_DTYPE, else fp32) or 'int8': the encoder's Linear layers as int8
+   * weights with activations quantized per call, about 4× less weight memory.
+   */
+  dtype?: Dtype;
+}
+
+/** The precision of the encoder's Linear layers. */
+export type Dtype = 'fp32' | 'int8';
+const DTYPES: Record<Dtype, WeightFormat> = { fp32: 'f32', int8: 'i8' };
+
+/** options.dtype, else $SENTVEC_DTYPE, else fp32; anything else is an error listing the choices. */
+function dtypeOf(requested: string | undefined): Dtype {
+  const dtype = requested ?? (typeof process === 'undefined' ? undefined : process.env.SENTVEC_DTYPE) ?? 'fp32';
+  if (!(dtype in DTYPES)) {
+    const origin = requested === undefined ? 'SENTVEC_DTYPE' : 'dtype';
+    throw new Error(`${origin} '${dtype}' is not a precision sentvec runs (${Object.keys(DTYPES).join(', ')})`);
+  }
+  return dtype as Dtype;
 }
 
 interface ModelSource {
@@ -118,12 +137,14 @@ async function checkpointOf(source: ModelSource): Promise<Checkpoint> {
 }
 
 /** The graph for config.model_type over `kernels`. */
-export function encoderFor<Buf>(kernels: Kernels<Buf>, checkpoint: Checkpoint, config: Record<string, unknown>, file: string): Encoder<Buf> {
+export function encoderFor<Buf>(
+  kernels: Kernels<Buf>, checkpoint: Checkpoint, config: Record<string, unknown>, file: string, dtype: Dtype,
+): Encoder<Buf> {
   switch (config.model_type) {
     case 'bert':
-      return new BertModel(kernels, checkpoint, bertConfig(config, file));
+      return new BertModel(kernels, checkpoint, bertConfig(config, file), DTYPES[dtype]);
     case 'mpnet':
-      return new MPNetModel(kernels, checkpoint, mpnetConfig(config, file));
+      return new MPNetModel(kernels, checkpoint, mpnetConfig(config, file), DTYPES[dtype]);
     default:
       throw new Error(`${file}: model_type "${String(config.model_type)}" is not supported (supported: bert, mpnet)`);
   }
@@ -140,18 +161,23 @@ async function readConfig(source: ModelSource): Promise<Record<string, unknown>>
   }
 }
 
-async function inlineRunner(source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: HeadModules): Promise<InlineRunner<unknown>> {
-  return new InlineRunner(kernels, encoderFor(kernels, await checkpointOf(source), config, `${source.name}/config.json`), head);
+async function inlineRunner(
+  source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: HeadModules, dtype: Dtype,
+): Promise<InlineRunner<unknown>> {
+  return new InlineRunner(kernels, encoderFor(kernels, await checkpointOf(source), config, `${source.name}/config.json`, dtype), head);
 }
 
 /** The worker thread's half of load(): the graph over `backend` from a model folder. */
-export async function loadInlineRunner(dir: string, backend: string, head: HeadModules, map?: FileMapper): Promise<InlineRunner<unknown>> {
+export async function loadInlineRunner(
+  dir: string, backend: string, head: HeadModules, dtype: Dtype, map?: FileMapper,
+): Promise<InlineRunner<unknown>> {
   const source = folderSource(dir, map);
-  return inlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head);
+  return inlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head, dtype);
 }
 
 /** Loads a sentence-transformers model (BERT/MiniLM or MPNet) from a folder, URL or files. */
 export async function load(input: ModelInput, options: LoadOptions = {}): Promise<SentenceModel> {
+  const dtype = dtypeOf(options.dtype);
   const source = await sourceOf(input);
   const config = await readConfig(source);
 
@@ -165,8 +191,8 @@ export async function load(input: ModelInput, options: LoadOptions = {}): Promis
   const inWorker = kernels.name === 'native' && options.worker !== false && typeof input === 'string' && !/^https?:/i.test(input);
   // The worker reads the weights while this thread parses the tokenizer.
   const starting: Promise<BatchRunner> = inWorker
-    ? (await import('./worker-runner.js')).WorkerRunner.start({ dir: source.name, backend: kernels.name, head })
-    : inlineRunner(source, config, kernels, head);
+    ? (await import('./worker-runner.js')).WorkerRunner.start({ dir: source.name, backend: kernels.name, head, dtype })
+    : inlineRunner(source, config, kernels, head, dtype);
   starting.catch(() => {});  // awaited below; until then a failure must not count as unhandled
 
   let tokenizer: Tokenizer;
@@ -187,7 +213,7 @@ export async function load(input: ModelInput, options: LoadOptions = {}): Promis
     await runner.close();
     throw new Error(`${source.name}/sentence_bert_config.json: max_seq_length ${maxSeqLength} exceeds the ${runner.maxTokens} positions the model has`);
   }
-  return new SentenceModel(runner, tokenizer, modules, maxSeqLength);
+  return new SentenceModel(runner, tokenizer, modules, maxSeqLength, dtype);
 }
 
 /** tokenizer_config.json model_max_length, which sentence-transformers falls back to. */

@@ -4,6 +4,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend/kernels.js';
+import type { Dtype } from './load.js';
 import type { BatchRunner, HeadModules } from './runner.js';
 
 /** What the worker is started with. */
@@ -11,6 +12,7 @@ export interface WorkerSetup {
   dir: string;
   backend: BackendName;
   head: HeadModules;
+  dtype: Dtype;
 }
 
 export type WorkerReply =

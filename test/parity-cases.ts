@@ -2,11 +2,13 @@
 // awkward shapes. One tolerance table, per kernel, as max |Δ| ≤ atol + rtol·|expected|.
 import type test from 'tape';
 import { jsKernels } from '../src/backend/js.js';
-import { POOL_MODES, type Activation, type Kernels, type LinearWeight } from '../src/backend/kernels.js';
+import { POOL_MODES, type Activation, type Kernels, type LinearWeight, type WeightFormat } from '../src/backend/kernels.js';
 
 export const TOLERANCE = {
   embed: { atol: 0, rtol: 0 },
   linear: { atol: 1e-5, rtol: 1e-4 },
+  // the same codes everywhere; only the float sum over blocks differs in rounding
+  int8Linear: { atol: 1e-5, rtol: 1e-4 },
   layerNorm: { atol: 1e-5, rtol: 1e-5 },
   attention: { atol: 1e-5, rtol: 1e-4 },
   pool: { atol: 1e-6, rtol: 1e-6 },
@@ -49,6 +51,7 @@ export interface LinearWeightInput {
   data: Float32Array;
   N: number;
   K: number;
+  format?: WeightFormat;
 }
 
 /**
@@ -61,7 +64,7 @@ export function mismatch(
 ): string | undefined {
   const run = (k: Kernels): Float32Array => {
     const bufs = inputs.map((input) => {
-      if (!(input instanceof Float32Array)) return k.linearWeight(input.data, input.N, input.K, 'f32');
+      if (!(input instanceof Float32Array)) return k.linearWeight(input.data, input.N, input.K, input.format ?? 'f32');
       const buf = k.alloc(input.length);
       k.write(buf, input);
       return buf;

@@ -1,6 +1,7 @@
 // Plain TypeScript reference backend: the oracle every other backend is tested against.
 // Loops are the textbook formulas with float64 accumulation, written for clarity, not speed.
 
+import { int8Dot, quantizeBlocks, type Quantized } from './int8.js';
 import { float32ArrayStorage, ownWeight, type Activation, type Kernels, type LinearWeight, type PoolMode, type WeightFormat } from './kernels.js';
 
 // Complementary error function with fractional error below 1.2e-7 everywhere
@@ -19,9 +20,12 @@ export function gelu(x: number): number {
   return 0.5 * x * erfc(-x / Math.SQRT2);
 }
 
-/** The reference keeps a Linear weight as it comes, PyTorch layout (N,K). */
+/** The reference keeps a Linear weight in PyTorch layout (N,K): as it comes, or as int8 codes. */
 class JsLinearWeight implements LinearWeight {
-  constructor(readonly data: Float32Array, readonly N: number, readonly K: number, readonly format: WeightFormat) {}
+  readonly quantized: Quantized | undefined;
+  constructor(readonly data: Float32Array, readonly N: number, readonly K: number, readonly format: WeightFormat) {
+    this.quantized = format === 'i8' ? quantizeBlocks(data, N, K) : undefined;
+  }
 }
 
 export const jsKernels: Kernels<Float32Array> = {
@@ -43,11 +47,13 @@ export const jsKernels: Kernels<Float32Array> = {
   },
 
   linear(out, inp, linearWeight, bias, residual, M, K, N, activation: Activation) {
-    const weight = ownWeight('js', linearWeight, JsLinearWeight).data;
+    const { data: weight, quantized } = ownWeight('js', linearWeight, JsLinearWeight);
+    const rows = quantized && quantizeBlocks(inp, M, K);
     for (let m = 0; m < M; m++) {
       for (let n = 0; n < N; n++) {
         let sum = 0;
-        for (let k = 0; k < K; k++) sum += inp[m * K + k] * weight[n * K + k];
+        if (rows && quantized) sum = int8Dot(rows, quantized, m, n, K);
+        else for (let k = 0; k < K; k++) sum += inp[m * K + k] * weight[n * K + k];
         let y = sum + bias[n];
         if (activation === 'gelu') y = gelu(y);
         if (residual) y += residual[m * N + n];

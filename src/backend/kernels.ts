@@ -11,9 +11,12 @@ export type Activation = 'none' | 'gelu';
 /** sentence-transformers Pooling modes, in the order Pooling concatenates them. */
 export type PoolMode = 'cls' | 'max' | 'mean' | 'meanSqrtLen' | 'weightedMean' | 'lastToken';
 
-/** How a backend stores a Linear weight; only float32 so far. */
-export type WeightFormat = 'f32';
-export const WEIGHT_FORMATS: readonly WeightFormat[] = ['f32'];
+/**
+ * How a backend stores a Linear weight: float32, or int8 with activations quantized per call
+ * (the arithmetic is defined in int8.ts).
+ */
+export type WeightFormat = 'f32' | 'i8';
+export const WEIGHT_FORMATS: readonly WeightFormat[] = ['f32', 'i8'];
 
 /**
  * An nn.Linear weight (N,K) that a backend took over at load time, in whatever layout its

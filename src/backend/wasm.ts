@@ -44,6 +44,11 @@ interface AsmExports {
   packedLinearFloats(N: number, K: number): number;
   packLinear(packed: number, weight: number, N: number, K: number): void;
   linearScratchFloats(K: number): number;
+  packedLinearI8Bytes(N: number, K: number): number;
+  packLinearI8(packed: number, weight: number, N: number, K: number): void;
+  quantizedRowsBytes(M: number, K: number): number;
+  linearI8(out: number, inp: number, weight: number, bias: number, residual: number,
+    M: number, K: number, N: number, gelu: number, scratch: number): void;
   linear(out: number, inp: number, weight: number, bias: number, residual: number,
     M: number, K: number, N: number, gelu: number, scratch: number): void;
   layerNorm(out: number, inp: number, gamma: number, beta: number, M: number, C: number, eps: number): void;
@@ -240,7 +245,9 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
     return at;
   };
 
-  const allocatePacked = (N: number, K: number): number => heap.allocate(asm.packedLinearFloats(N, K));
+  const floatsFor = (bytes: number) => Math.ceil(bytes / 4);
+  const allocatePacked = (N: number, K: number, format: WeightFormat): number =>
+    heap.allocate(format === 'f32' ? asm.packedLinearFloats(N, K) : floatsFor(asm.packedLinearI8Bytes(N, K)));
   // The input block `linear` packs its rows into, kept at the largest size asked for so far.
   let scratch = { at: 0, floats: 0 };
   const linearScratch = (K: number): number => {
@@ -261,9 +268,10 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
     weight: copyIn,
     linearWeight(data, N, K, format) {
       // packed before the copy is taken, so the copy's block is the one freed at the top
-      const packed = allocatePacked(N, K);
+      const packed = allocatePacked(N, K, format);
       const source = copyIn(data);
-      asm.packLinear(packed, source, N, K);
+      if (format === 'f32') asm.packLinear(packed, source, N, K);
+      else asm.packLinearI8(packed, source, N, K);
       heap.release(source);
       return new WasmLinearWeight(packed, N, K, format);
     },
@@ -282,7 +290,17 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
       if (weight.N !== N || weight.K !== K) {
         throw new Error(`sentvec wasm linear: weight was made for N=${weight.N}, K=${weight.K}, not N=${N}, K=${K}`);
       }
-      asm.linear(out, inp, weight.packed, bias, residual ?? 0, M, K, N, activation === 'gelu' ? 1 : 0, linearScratch(K));
+      const gelu = activation === 'gelu' ? 1 : 0;
+      if (weight.format === 'f32') {
+        asm.linear(out, inp, weight.packed, bias, residual ?? 0, M, K, N, gelu, linearScratch(K));
+        return;
+      }
+      const scratch = heap.allocate(floatsFor(asm.quantizedRowsBytes(M, K)));
+      try {
+        asm.linearI8(out, inp, weight.packed, bias, residual ?? 0, M, K, N, gelu, scratch);
+      } finally {
+        heap.release(scratch);
+      }
     },
     layerNorm(out, inp, gamma, beta, M, C, eps) {
       asm.layerNorm(out, inp, gamma, beta, M, C, eps);

@@ -2,7 +2,7 @@
 //   x = LN(word[ids] + position[t] + tokenType[0])      BertEmbeddings, absolute positions from 0
 //   x = EncoderLayer_l(x) for l in 0..L-1               BertLayer, see transformer.ts
 
-import type { Kernels } from '../backend/kernels.js';
+import type { Kernels, WeightFormat } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import {
   ActivationStore, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
@@ -38,9 +38,9 @@ export class BertModel<Buf> implements Encoder<Buf> {
   private readonly layers: EncoderLayer<Buf>[] = [];
   private readonly activations: ActivationStore<Buf>;
 
-  constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: BertConfig) {
+  constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: BertConfig, linearFormat: WeightFormat) {
     const { C, F } = config;
-    const root = new WeightLoader(kernels, checkpoint, modulePrefix(checkpoint, 'embeddings.word_embeddings.weight', 'bert'));
+    const root = new WeightLoader(kernels, checkpoint, modulePrefix(checkpoint, 'embeddings.word_embeddings.weight', 'bert'), linearFormat);
     const embeddings = root.at('embeddings');
     this.words = embeddings.get('word_embeddings.weight', [config.vocabSize, C]);
     this.positions = embeddings.get('position_embeddings.weight', [config.maxPositions, C]);

@@ -3,7 +3,7 @@
 //   bias = relativeAttentionBias[bucket(j - i)]        MPNetEncoder.compute_position_bias, once
 //   x    = EncoderLayer_l(x, bias) for l in 0..L-1     MPNetLayer, see transformer.ts
 
-import type { Kernels } from '../backend/kernels.js';
+import type { Kernels, WeightFormat } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import {
   ActivationStore, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
@@ -75,10 +75,10 @@ export class MPNetModel<Buf> implements Encoder<Buf> {
   private readonly activations: ActivationStore<Buf>;
   private readonly layers: EncoderLayer<Buf>[] = [];
 
-  constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: MPNetConfig) {
+  constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: MPNetConfig, linearFormat: WeightFormat) {
     const { C, F, NH } = config;
     const prefix = modulePrefix(checkpoint, 'embeddings.word_embeddings.weight', 'mpnet');
-    const root = new WeightLoader(kernels, checkpoint, prefix);
+    const root = new WeightLoader(kernels, checkpoint, prefix, linearFormat);
     const embeddings = root.at('embeddings');
     this.words = embeddings.get('word_embeddings.weight', [config.vocabSize, C]);
     this.positions = embeddings.get('position_embeddings.weight', [config.maxPositions, C]);

@@ -4,7 +4,7 @@
 // (transformers modeling_bert.py BertLayer; modeling_mpnet.py MPNetLayer computes the same with
 // other module names and a relative position bias inside the attention.)
 
-import type { Kernels, LinearWeight } from '../backend/kernels.js';
+import type { Kernels, LinearWeight, WeightFormat } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 
 /** A config.json value, checked: a missing or mistyped field is an error naming the file. */
@@ -51,10 +51,12 @@ export class WeightLoader<Buf> {
     private readonly kernels: Kernels<Buf>,
     private readonly checkpoint: Checkpoint,
     private readonly prefix: string,
+    /** How the encoder's Linear weights are stored (the rest stays float32). */
+    private readonly linearFormat: WeightFormat,
   ) {}
 
   at(path: string): WeightLoader<Buf> {
-    return new WeightLoader(this.kernels, this.checkpoint, `${this.prefix}${path}.`);
+    return new WeightLoader(this.kernels, this.checkpoint, `${this.prefix}${path}.`, this.linearFormat);
   }
 
   get(name: string, shape: readonly number[]): Buf {
@@ -65,7 +67,7 @@ export class WeightLoader<Buf> {
   linear(path: string, inFeatures: number, outFeatures: number): Linear<Buf> {
     const weight = this.checkpoint.float32(`${this.prefix}${path}.weight`, [outFeatures, inFeatures]);
     return {
-      weight: this.kernels.linearWeight(weight, outFeatures, inFeatures, 'f32'),
+      weight: this.kernels.linearWeight(weight, outFeatures, inFeatures, this.linearFormat),
       bias: this.at(path).get('bias', [outFeatures]),
     };
   }
