@@ -10,31 +10,31 @@ export interface SentvecEmbeddingsOptions extends AdapterOptions, EmbeddingsPara
 }
 
 export class SentvecEmbeddings extends Embeddings {
-  readonly #model: AdapterModel;
-  readonly #prompts?: Prompts;
+  private readonly adapter: AdapterModel;
+  private readonly prompts?: Prompts;
 
   constructor(options: SentvecEmbeddingsOptions) {
     const { model, loadOptions, batchTokens, prompts, ...callerOptions } = options ?? ({} as SentvecEmbeddingsOptions);
     // a local forward pass that failed fails the same way again: no retries unless asked for
     super({ maxRetries: 0, ...callerOptions });
-    this.#model = new AdapterModel('SentvecEmbeddings', { model, loadOptions, batchTokens });
-    this.#prompts = prompts;
+    this.adapter = new AdapterModel('SentvecEmbeddings', { model, loadOptions, batchTokens });
+    this.prompts = prompts;
   }
 
   async embedDocuments(documents: string[]): Promise<number[][]> {
-    const { model, batches } = await this.#model.batches(prompted(documents, this.#prompts, 'document'));
+    const { model, batches } = await this.adapter.batches(prompted(documents, this.prompts, 'document'));
     const vectors = await Promise.all(batches.map((batch) => this.caller.call(() => encodeBatch(model, batch))));
     return vectors.flat();
   }
 
   async embedQuery(query: string): Promise<number[]> {
-    const model = await this.#model.model();
-    const [vector] = await this.caller.call(() => encodeBatch(model, prompted([query], this.#prompts, 'query')));
+    const model = await this.adapter.model();
+    const [vector] = await this.caller.call(() => encodeBatch(model, prompted([query], this.prompts, 'query')));
     return vector;
   }
 
   /** Releases the model if this object loaded it; a SentenceModel passed in stays open. */
   close(): Promise<void> {
-    return this.#model.close();
+    return this.adapter.close();
   }
 }
