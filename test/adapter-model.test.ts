@@ -41,6 +41,7 @@ test('adapter model: embed() equals encode() and stops between passes when abort
   const { vectors, tokens } = await adapter.embed(texts);
   sameBits(t, vectors, await model.encode(texts), 'embed()');
   t.equal(tokens, texts.reduce((sum, text) => sum + model.tokenize(text).length, 0), `${tokens} tokens reported`);
+  t.deepEqual(await adapter.embed([]), { vectors: [], tokens: 0 }, 'no texts: no vectors, no forward pass');
 
   const aborted = new AbortController();
   aborted.abort(new Error('caller gave up'));

@@ -112,7 +112,10 @@ export class AdapterModel {
     return Math.floor(this.batchTokens(model) / model.maxSeqLength);
   }
 
-  /** `texts` cut into forward passes of at most batchTokens word pieces each. */
+  /**
+   * `texts` cut into forward passes of at most batchTokens word pieces each. encode() tokenizes
+   * them again (it takes texts, not ids); tokenizing is under 1% of a forward pass.
+   */
   async batches(texts: readonly string[]): Promise<TokenBatches> {
     const model = await this.model();
     const budget = this.batchTokens(model);
