@@ -1,8 +1,8 @@
 // What the framework adapters share: the model, given loaded or loaded on first use; texts split
 // into forward passes by the token budget; the prompt put before queries or documents.
 
-import { SentenceModel } from '../encoder.js';
-import { load, type LoadOptions, type ModelInput } from '../load.js';
+// the public API, not load.ts and encoder.ts: the adapters depend only on what users see
+import { load, SentenceModel, type LoadOptions, type ModelInput } from '../index.js';
 import { nextTurn } from '../runner.js';
 
 /** Whatever load() takes (a model folder, id, URL or files), or a model already loaded. */
@@ -38,9 +38,9 @@ export interface Prompts {
  * yet, so only the adapter's `prompts` option supplies one. Once SentenceModel exposes the model's
  * prompts they become the fallback here, and every adapter applies them.
  */
-export function prompted(texts: readonly string[], prompts: Prompts | undefined, kind: keyof Prompts): string[] {
+export function prompted(texts: readonly string[], prompts: Prompts | undefined, kind: keyof Prompts): readonly string[] {
   const prompt = prompts?.[kind] ?? '';
-  return prompt === '' ? [...texts] : texts.map((text) => prompt + text);
+  return prompt === '' ? texts : texts.map((text) => prompt + text);
 }
 
 /** One forward pass over `batch`, as plain arrays (what the frameworks store); float32 values are exact in doubles. */
