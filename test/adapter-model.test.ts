@@ -1,11 +1,15 @@
 // What every framework adapter relies on: forward passes cut by the token budget in input order,
 // the budget's limits, abort between passes, prompts, and errors that say what to do.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import test from 'tape';
 import { AdapterModel, prompted } from '../src/adapters/model.js';
 import { importPeer } from '../src/adapters/peer.js';
 import { load } from '../src/index.js';
 import { corpus, failure, sameBits } from './adapter-fixtures.js';
-import { checkpointDir } from './fixtures.js';
+import { checkpointDir, projectRoot } from './fixtures.js';
 
 const dir = checkpointDir('all-MiniLM-L6-v2');
 
@@ -81,4 +85,18 @@ test('adapter model: errors say what to pass or install', async (t) => {
     `sentvec/example needs ${missing}, an optional peer dependency of sentvec that is not installed: npm install ${missing}`, 'a missing peer: the package to install');
   t.match(await failure(importPeer(() => Promise.reject(new SyntaxError('broken')), missing, 'sentvec/example')), /^broken$/, 'other import errors pass through');
   await model.close();
+});
+
+test('adapter model: where a framework is not installed, its entry point names the package to install', async (t) => {
+  // the built package outside this project, where no node_modules holds the frameworks
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-no-peers-'));
+  fs.cpSync(path.join(projectRoot, 'dist', 'src'), path.join(root, 'src'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
+  for (const [entry, peer] of [['langchain', '@langchain/core'], ['llamaindex', '@llamaindex/core']]) {
+    t.equal(await failure(import(pathToFileURL(path.join(root, 'src', 'adapters', `${entry}.js`)).href)),
+      `sentvec/${entry} needs ${peer}, an optional peer dependency of sentvec that is not installed: npm install ${peer}`, `sentvec/${entry}`);
+  }
+  const { sentvec } = await import(pathToFileURL(path.join(root, 'src', 'adapters', 'ai-sdk.js')).href);
+  t.equal(typeof sentvec.embedding, 'function', 'sentvec/ai-sdk needs no AI SDK package');
+  fs.rmSync(root, { recursive: true, force: true });
 });
