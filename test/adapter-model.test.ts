@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'tape';
-import { AdapterModel, prompted } from '../src/adapters/model.js';
+import { AdapterModel } from '../src/adapters/model.js';
 import { importPeer } from '../src/adapters/peer.js';
 import { load } from '../src/index.js';
 import { corpus, failure, sameBits } from './adapter-fixtures.js';
@@ -49,7 +49,7 @@ test('adapter model: embed() equals encode() and stops between passes when abort
 
   const aborted = new AbortController();
   aborted.abort(new Error('caller gave up'));
-  t.equal(await failure(adapter.embed(texts, aborted.signal)), 'caller gave up', 'an aborted signal rejects with its reason');
+  t.equal(await failure(adapter.embed(texts, { signal: aborted.signal })), 'caller gave up', 'an aborted signal rejects with its reason');
 
   const passes: number[] = [];
   const encode = model.encode.bind(model);
@@ -59,16 +59,21 @@ test('adapter model: embed() equals encode() and stops between passes when abort
     midway.abort(new Error('stop after this pass'));
     return encode(batch, options);
   };
-  t.equal(await failure(adapter.embed(texts, midway.signal)), 'stop after this pass', 'aborted during a pass: rejects');
+  t.equal(await failure(adapter.embed(texts, { signal: midway.signal })), 'stop after this pass', 'aborted during a pass: rejects');
   t.equal(passes.length, 1, 'no forward pass starts after the abort');
   await model.close();
 });
 
-test('adapter model: prompts go before the texts of their kind', (t) => {
-  t.deepEqual(prompted(['a', 'b'], { query: 'query: ' }, 'query'), ['query: a', 'query: b'], 'query prompt');
-  t.deepEqual(prompted(['a'], { query: 'query: ' }, 'document'), ['a'], 'no document prompt');
-  t.deepEqual(prompted(['a'], undefined, 'query'), ['a'], 'no prompts');
-  t.end();
+test('adapter model: prompts go before the texts of their kind', async (t) => {
+  const model = await load(dir);
+  const prompts = { query: 'query: ', document: 'passage: ' };
+  const batched = async (adapter: AdapterModel, kind?: 'query' | 'document') => (await adapter.batches(['a', 'b'], kind)).batches;
+  t.deepEqual(await batched(new AdapterModel('test', { model, prompts }), 'query'), [['query: a', 'query: b']], 'query prompt');
+  t.deepEqual(await batched(new AdapterModel('test', { model, prompts }), 'document'), [['passage: a', 'passage: b']], 'document prompt');
+  t.deepEqual(await batched(new AdapterModel('test', { model, prompts })), [['a', 'b']], 'texts of no kind: no prompt');
+  t.deepEqual(await batched(new AdapterModel('test', { model, prompts: { query: 'query: ' } }), 'document'), [['a', 'b']], 'no document prompt');
+  t.deepEqual(await batched(new AdapterModel('test', { model }), 'query'), [['a', 'b']], 'no prompts');
+  await model.close();
 });
 
 test('adapter model: errors say what to pass or install', async (t) => {

@@ -47,6 +47,10 @@ test('langchain: a loaded model, documents in token-budget passes through the As
   t.ok(calls.length > 1, `${texts.length} texts of ${tokens.reduce((a, b) => a + b)} tokens ran as ${calls.length} caller calls`);
   t.equal(calls.reduce((a, b) => a + b), texts.length, 'every text in exactly one call');
 
+  const prompted = new SentvecEmbeddings({ model, prompts: { query: 'query: ', document: 'passage: ' } });
+  sameBits(t, [await prompted.embedQuery(query)], await model.encode([`query: ${query}`]), 'embedQuery: the query prompt');
+  sameBits(t, await prompted.embedDocuments(corpus.slice(0, 2)), await model.encode(corpus.slice(0, 2).map((text) => `passage: ${text}`)), 'embedDocuments: the document prompt');
+
   await embeddings.close();
   t.equal((await model.encode([query])).length, 1, 'close() leaves a model passed in open');
   await model.close();

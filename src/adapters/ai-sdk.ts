@@ -12,7 +12,8 @@ export type { ModelSource } from './model.js';
 export type SpecificationVersion = 'v2' | 'v3' | 'v4';
 const SPECIFICATION_VERSIONS: readonly SpecificationVersion[] = ['v2', 'v3', 'v4'];
 
-export interface SentvecEmbeddingSettings<V extends SpecificationVersion = 'v4'> extends Omit<AdapterOptions, 'model'> {
+/** The AI SDK does not tell queries from documents, so no prompt is put before its values. */
+export interface SentvecEmbeddingSettings<V extends SpecificationVersion = 'v4'> extends Omit<AdapterOptions, 'model' | 'prompts'> {
   /** The embedding model specification to implement (default 'v4'). */
   specificationVersion?: V;
 }
@@ -61,7 +62,7 @@ export class SentvecEmbeddingModel<V extends SpecificationVersion = 'v4'> {
   /** Vectors of `values` in order; an aborted `abortSignal` stops the work before the next forward pass. */
   async doEmbed({ values, abortSignal, dimensions }: SentvecEmbedOptions): Promise<SentvecEmbedResult> {
     const model = await this.adapter.model();
-    const { vectors, tokens } = await this.adapter.embed(values, abortSignal);
+    const { vectors, tokens } = await this.adapter.embed(values, { signal: abortSignal });
     const warnings: SentvecEmbedResult['warnings'] = dimensions === undefined || dimensions === model.dimension ? [] : [
       { type: 'unsupported', feature: 'dimensions', details: `the model makes ${model.dimension}-dimensional vectors; ${dimensions} was asked for` },
     ];

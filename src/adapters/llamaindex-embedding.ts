@@ -4,11 +4,10 @@
 import { BaseEmbedding } from '@llamaindex/core/embeddings';
 import type { MessageContentDetail } from '@llamaindex/core/llms';
 import { extractSingleText } from '@llamaindex/core/utils';
-import { AdapterModel, DEFAULT_BATCH_TEXTS, prompted, type AdapterOptions, type Prompts } from './model.js';
+import { AdapterModel, DEFAULT_BATCH_TEXTS, type AdapterOptions } from './model.js';
 
+/** The model, batchTokens, and prompts: `query` for getQueryEmbedding, `document` for texts and nodes. */
 export interface SentvecEmbeddingOptions extends AdapterOptions {
-  /** Prompts for getQueryEmbedding and for texts and nodes (default none; see prompted() for the model's own). */
-  prompts?: Prompts;
   /**
    * Texts LlamaIndex hands getTextEmbeddings at once when it embeds nodes (default 32); each call
    * is then cut into forward passes by batchTokens.
@@ -18,13 +17,11 @@ export interface SentvecEmbeddingOptions extends AdapterOptions {
 
 export class SentvecEmbedding extends BaseEmbedding {
   private readonly adapter: AdapterModel;
-  private readonly prompts?: Prompts;
 
   constructor(options: SentvecEmbeddingOptions) {
     super();
-    const { prompts, embedBatchSize = DEFAULT_BATCH_TEXTS, ...adapterOptions } = options ?? ({} as SentvecEmbeddingOptions);
+    const { embedBatchSize = DEFAULT_BATCH_TEXTS, ...adapterOptions } = options ?? ({} as SentvecEmbeddingOptions);
     this.adapter = new AdapterModel('SentvecEmbedding', adapterOptions);
-    this.prompts = prompts;
     this.embedBatchSize = embedBatchSize;
   }
 
@@ -35,14 +32,14 @@ export class SentvecEmbedding extends BaseEmbedding {
 
   // BaseEmbedding assigns getTextEmbeddings in its constructor, so it is overridden as a property too
   getTextEmbeddings = async (texts: string[]): Promise<number[][]> => {
-    return (await this.adapter.embed(prompted(texts, this.prompts, 'document'))).vectors;
+    return (await this.adapter.embed(texts, { kind: 'document' })).vectors;
   };
 
   /** The query's vector with the query prompt; null for a query without text (an image), as in BaseEmbedding. */
   async getQueryEmbedding(query: MessageContentDetail): Promise<number[] | null> {
     const text = extractSingleText(query);
     if (!text) return null;
-    const [vector] = (await this.adapter.embed(prompted([text], this.prompts, 'query'))).vectors;
+    const [vector] = (await this.adapter.embed([text], { kind: 'query' })).vectors;
     return vector;
   }
 

@@ -1,5 +1,5 @@
-// What the framework adapters share: the model, given loaded or loaded on first use; texts split
-// into forward passes by the token budget; the prompt put before queries or documents.
+// What the framework adapters share: the model, given loaded or loaded on first use; the prompt
+// put before queries or documents; texts split into forward passes by the token budget.
 
 // the public API, not load.ts and encoder.ts: the adapters depend only on what users see
 import { load, SentenceModel, type LoadOptions, type ModelInput } from '../index.js';
@@ -24,24 +24,18 @@ export interface AdapterOptions {
    * model's max_seq_length. It must be at least max_seq_length, so that any text fits.
    */
   batchTokens?: number;
+  /** Text put before each query or each document (default none). */
+  prompts?: Prompts;
 }
 
-/** Text put before each query or each document before it is tokenized, e.g. E5's 'query: ' and 'passage: '. */
+/** e.g. E5's { query: 'query: ', document: 'passage: ' }. */
 export interface Prompts {
   query?: string;
   document?: string;
 }
 
-/**
- * The prompt for texts of `kind`. sentence-transformers models may name prompts in
- * config_sentence_transformers.json ("prompts": {"query": "query: "}); sentvec does not read them
- * yet, so only the adapter's `prompts` option supplies one. Once SentenceModel exposes the model's
- * prompts they become the fallback here, and every adapter applies them.
- */
-export function prompted(texts: readonly string[], prompts: Prompts | undefined, kind: keyof Prompts): readonly string[] {
-  const prompt = prompts?.[kind] ?? '';
-  return prompt === '' ? texts : texts.map((text) => prompt + text);
-}
+/** What the texts are, which decides their prompt; undefined: no prompt. */
+export type TextKind = keyof Prompts | undefined;
 
 /** One forward pass over `batch`, as plain arrays (what the frameworks store); float32 values are exact in doubles. */
 export async function encodeBatch(model: SentenceModel, batch: readonly string[]): Promise<number[][]> {
@@ -113,17 +107,28 @@ export class AdapterModel {
   }
 
   /**
-   * `texts` cut into forward passes of at most batchTokens word pieces each. encode() tokenizes
-   * them again (it takes texts, not ids); tokenizing is under 1% of a forward pass.
+   * `texts` with the prompt for `kind` before each. sentence-transformers models may name prompts
+   * in config_sentence_transformers.json ("prompts": {"query": "query: "}); sentvec does not read
+   * them yet, so only the `prompts` option supplies one. Once SentenceModel exposes the model's
+   * prompts, they are the fallback here, and every adapter applies them.
    */
-  async batches(texts: readonly string[]): Promise<TokenBatches> {
+  private prompted(texts: readonly string[], kind: TextKind): readonly string[] {
+    const prompt = kind === undefined ? '' : this.options.prompts?.[kind] ?? '';
+    return prompt === '' ? texts : texts.map((text) => prompt + text);
+  }
+
+  /**
+   * `texts`, prompted for `kind`, cut into forward passes of at most batchTokens word pieces each.
+   * encode() tokenizes them again (it takes texts, not ids); tokenizing is under 1% of a forward pass.
+   */
+  async batches(texts: readonly string[], kind?: TextKind): Promise<TokenBatches> {
     const model = await this.model();
     const budget = this.batchTokens(model);
     const batches: string[][] = [];
     let batch: string[] = [];
     let batchTokens = 0;
     let tokens = 0;
-    for (const [i, text] of texts.entries()) {
+    for (const [i, text] of this.prompted(texts, kind).entries()) {
       const length = model.tokenize(text).length;
       if (batch.length > 0 && batchTokens + length > budget) {
         batches.push(batch);
@@ -141,12 +146,13 @@ export class AdapterModel {
   }
 
   /**
-   * Vectors of `texts` in input order, one forward pass after another. An aborted `signal` stops
-   * the work before the next forward pass (the pass under way finishes) and rejects with its reason.
+   * Vectors of `texts`, prompted for `kind`, in input order, one forward pass after another. An
+   * aborted `signal` stops the work before the next forward pass (the pass under way finishes) and
+   * rejects with its reason.
    */
-  async embed(texts: readonly string[], signal?: AbortSignal): Promise<{ vectors: number[][]; tokens: number }> {
+  async embed(texts: readonly string[], { kind, signal }: { kind?: TextKind; signal?: AbortSignal } = {}): Promise<{ vectors: number[][]; tokens: number }> {
     signal?.throwIfAborted();
-    const { model, batches, tokens } = await this.batches(texts);
+    const { model, batches, tokens } = await this.batches(texts, kind);
     const vectors: number[][] = [];
     for (const batch of batches) {
       signal?.throwIfAborted();
