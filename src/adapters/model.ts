@@ -45,7 +45,7 @@ export async function encodeBatch(model: SentenceModel, batch: readonly string[]
 
 export interface TokenBatches {
   model: SentenceModel;
-  /** The texts in input order, cut where the next text would overflow the token budget. */
+  /** The texts, prompted, in input order, cut where the next text would overflow the token budget. */
   batches: string[][];
   /** Word pieces over all texts, special tokens included, after truncation: what the model reads. */
   tokens: number;
