@@ -204,7 +204,8 @@ void micro_kernel_avx2(const Rows& rows, int64_t m, const PackedLinearI8& w, int
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_si256();
     }
-#pragma GCC unroll 8
+// unrolled, the group loop spills accumulators: 16 ymm hold one group at a time
+#pragma GCC unroll 1
     for (int64_t g = 0; g < kGroupsPerBlock; g++) {
       __m256i weights[NV];
 #pragma GCC unroll 4
