@@ -47,34 +47,36 @@ async function configurations(t: test.Test): Promise<{ label: string; kernels: K
   return found;
 }
 
-test('linear: every N and K in 1..70 equals the reference on every backend', async (t) => {
+test('linear: every N and K in 1..70 equals the reference on every backend, float32 and int8', async (t) => {
   const addon = await nativeAddonOrSkip(t);
   const initial = addon?.isa();
   try {
     for (const { label, kernels, enter } of await configurations(t)) {
       enter();
-      const problems: string[] = [];
-      for (const K of SMALL) {
-        for (const N of SMALL) {
-          const M = 1 + ((K + 3 * N) % 13);
-          const inp = uniform(M * K, 2);
-          const weight = { data: uniform(N * K, 1 / Math.sqrt(K)), N, K };
-          const bias = uniform(N, 0.5);
-          const residual = uniform(M * N);
-          const activation = (K + N) % 2 === 0 ? 'gelu' : 'none';
-          const problem = mismatch(kernels, TOLERANCE.linear, M * N, [inp, weight, bias, residual],
-            (k, out, [i, w, b, r]) => k.linear(out, i, w as LinearWeight, b, (M + N) % 3 === 0 ? null : r, M, K, N, activation));
-          if (problem) problems.push(`M=${M} K=${K} N=${N}: ${problem}`);
+      for (const format of ['f32', 'i8'] as const) {
+        const problems: string[] = [];
+        for (const K of SMALL) {
+          for (const N of SMALL) {
+            const M = 1 + ((K + 3 * N) % 13);
+            const inp = uniform(M * K, 2);
+            const weight = { data: uniform(N * K, 1 / Math.sqrt(K)), N, K, format };
+            const bias = uniform(N, 0.5);
+            const residual = uniform(M * N);
+            const activation = (K + N) % 2 === 0 ? 'gelu' : 'none';
+            const problem = mismatch(kernels, format === 'f32' ? TOLERANCE.linear : TOLERANCE.int8Linear, M * N, [inp, weight, bias, residual],
+              (k, out, [i, w, b, r]) => k.linear(out, i, w as LinearWeight, b, (M + N) % 3 === 0 ? null : r, M, K, N, activation));
+            if (problem) problems.push(`M=${M} K=${K} N=${N}: ${problem}`);
+          }
         }
+        t.deepEqual(problems.slice(0, 5), [], `${label} ${format}: 4,900 shapes within the linear tolerance`);
       }
-      t.deepEqual(problems.slice(0, 5), [], `${label}: 4,900 shapes within the linear tolerance`);
     }
   } finally {
     if (addon && initial) addon.setIsa(initial);
   }
 });
 
-test('native linear: 1, 2 and 3 threads give the same bits at every N in 1..70 and the head widths', async (t) => {
+test('native linear: 1, 2 and 3 threads give the same bits at every N in 1..70 and the head widths, float32 and int8', async (t) => {
   const addon = await nativeAddonOrSkip(t);
   if (!addon) return;
   const [initialThreads, initialIsa] = [addon.threads(), addon.isa()];
@@ -85,8 +87,8 @@ test('native linear: 1, 2 and 3 threads give the same bits at every N in 1..70 a
     for (const level of addon.isaLevels().filter((l) => l.supported)) {
       addon.setIsa(level.name);
       const problems: string[] = [];
-      for (const N of [...SMALL, ...HEAD_WIDTHS]) {
-        const weight = new addon.LinearWeight(uniform(N * K, 0.1), N, K, 'f32');
+      for (const [N, format] of [...SMALL, ...HEAD_WIDTHS].flatMap((n) => [[n, 'f32'], [n, 'i8']] as const)) {
+        const weight = new addon.LinearWeight(uniform(N * K, 0.1), N, K, format);
         const bias = uniform(N, 0.5);
         const run = (threads: number) => {
           addon.setThreads(threads);
@@ -96,7 +98,7 @@ test('native linear: 1, 2 and 3 threads give the same bits at every N in 1..70 a
         };
         const single = run(1);
         for (const threads of [2, 3]) {
-          if (run(threads).some((value, i) => !Object.is(value, single[i]))) problems.push(`N=${N} at ${threads} threads`);
+          if (run(threads).some((value, i) => !Object.is(value, single[i]))) problems.push(`${format} N=${N} at ${threads} threads`);
         }
       }
       t.deepEqual(problems, [], `${level.name}: M=${M} K=${K}, every N, identical bits at 1, 2 and 3 threads`);
