@@ -3,7 +3,7 @@
 // Reads one text per line (stdin or --input), writes one JSON array per line to stdout.
 
 import fs from 'node:fs';
-import { load } from './load.js';
+import { load } from './index.js';
 
 const USAGE = `usage: sentvec embed --model DIR [--backend native|wasm|js] [--input FILE] [--batch-size N]
        sentvec tokenize --model DIR [--input FILE]

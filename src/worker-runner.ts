@@ -5,10 +5,11 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend/kernels.js';
 import type { BatchRunner, HeadModules } from './runner.js';
+import type { SourceSpec } from './sources/source.js';
 
 /** What the worker is started with. */
 export interface WorkerSetup {
-  dir: string;
+  source: SourceSpec;
   backend: BackendName;
   head: HeadModules;
 }
