@@ -1,11 +1,12 @@
 // A Hugging Face hub on loopback for the hub tests: the resolve route with the real hub's headers
 // (X-Repo-Commit, ETag, X-Linked-Etag, X-Linked-Size, X-Error-Code), LFS files redirected to a
-// second "CDN" server on another port, Range requests, gated and missing repos, the model-info
-// route huggingface_hub's snapshot_download asks first, and faults on demand: a connection
+// second "CDN" server on another port, Range requests, gated and missing repos, the model-info and
+// file-tree routes huggingface_hub's snapshot_download asks first, and faults on demand: a connection
 // dropped half-way through a file, or a file served with one byte flipped. Every request is logged.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 
@@ -36,13 +37,23 @@ interface Blob {
 }
 
 // Files the hub stores with Git LFS: the weights (the real hub also sends any large file there).
-const isLfs = (path: string) => path.endsWith('.safetensors');
+const isLfs = (repoPath: string) => repoPath.endsWith('.safetensors');
 
 function hashOf(file: string, algorithm: string, prefix = ''): Promise<string> {
   const hash = crypto.createHash(algorithm).update(prefix);
   return new Promise((resolve, reject) => {
     fs.createReadStream(file).on('data', (chunk) => hash.update(chunk)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
   });
+}
+
+/** A folder's files by repo path ('1_Pooling/config.json'), hidden files left out. */
+export function folderFiles(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const file = path.join(dir, name);
+    if (fs.statSync(file).isFile() && !name.split(path.sep).some((part) => part.startsWith('.'))) files[name.split(path.sep).join('/')] = file;
+  }
+  return files;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,9 +78,9 @@ export class LoopbackHub {
   static async start(repos: HubRepo[]): Promise<LoopbackHub> {
     const server = new LoopbackHub(repos, http.createServer(), http.createServer());
     const files = new Set(repos.flatMap((repo) => Object.values(repo.commits).flatMap((commit) => Object.entries(commit))));
-    for (const [path, file] of files) {
+    for (const [repoPath, file] of files) {
       const size = fs.statSync(file).size;
-      const lfs = isLfs(path);
+      const lfs = isLfs(repoPath);
       const etag = lfs ? await hashOf(file, 'sha256') : await hashOf(file, 'sha1', `blob ${size}\0`);
       server.blobs.set(file, { file, size, etag, lfs });
     }
@@ -91,8 +102,8 @@ export class LoopbackHub {
   }
 
   /** The etag the hub gives the file a repo has at `path` in `commit`. */
-  etagOf(repo: string, commit: string, path: string): string {
-    return this.blobs.get(this.repos.find((r) => r.id === repo)!.commits[commit][path])!.etag;
+  etagOf(repo: string, commit: string, repoPath: string): string {
+    return this.blobs.get(this.repos.find((r) => r.id === repo)!.commits[commit][repoPath])!.etag;
   }
 
   requestsTo(server: 'hub' | 'cdn'): LoggedRequest[] {
@@ -146,14 +157,28 @@ export class LoopbackHub {
       response.end(JSON.stringify({ id: found.repo.id, modelId: found.repo.id, sha: found.commit, private: false, gated: found.repo.token !== undefined, siblings }));
       return;
     }
+    // snapshot_download then lists the files: GET /api/models/{org}/{name}/tree/{revision}?recursive=true
+    if (parts[0] === 'api' && parts[1] === 'models' && parts[4] === 'tree') {
+      const found = this.access(request, response, `${parts[2]}/${parts[3]}`, parts.slice(5).join('/'));
+      if (!found) return;
+      const entries = Object.entries(found.repo.commits[found.commit]).map(([repoPath, file]) => {
+        const blob = this.blobs.get(file)!;
+        return blob.lfs
+          ? { type: 'file', oid: blob.etag.slice(0, 40), size: blob.size, path: repoPath, lfs: { oid: blob.etag, size: blob.size, pointerSize: 134 } }
+          : { type: 'file', oid: blob.etag, size: blob.size, path: repoPath };
+      });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(entries));
+      return;
+    }
     if (parts[2] !== 'resolve' || parts.length < 5) {
       response.writeHead(404).end();
       return;
     }
     const found = this.access(request, response, `${parts[0]}/${parts[1]}`, parts[3]);
     if (!found) return;
-    const path = parts.slice(4).join('/');
-    const file = found.repo.commits[found.commit][path];
+    const repoPath = parts.slice(4).join('/');
+    const file = found.repo.commits[found.commit][repoPath];
     if (file === undefined) {
       response.writeHead(404, { 'x-error-code': 'EntryNotFound', 'x-error-message': 'Entry not found', 'x-repo-commit': found.commit });
       response.end();
@@ -165,7 +190,7 @@ export class LoopbackHub {
       const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${blob.etag}\nsize ${blob.size}\n`;
       const pointerSha = crypto.createHash('sha1').update(`blob ${pointer.length}\0${pointer}`).digest('hex');
       response.writeHead(302, {
-        location: `${this.cdnOrigin}/repos/${blob.etag}?response-content-disposition=${encodeURIComponent(`attachment; filename="${path}"`)}`,
+        location: `${this.cdnOrigin}/repos/${blob.etag}?response-content-disposition=${encodeURIComponent(`attachment; filename="${repoPath}"`)}`,
         'x-repo-commit': found.commit,
         'x-linked-etag': `"${blob.etag}"`,
         'x-linked-size': String(blob.size),

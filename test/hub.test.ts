@@ -11,7 +11,7 @@ import test from 'tape';
 import { download, load, type DownloadProgress, type HubError } from '../src/index.js';
 import { checkpointDir, projectRoot } from './fixtures.js';
 import { agreement, embeddingGolden } from './goldens.js';
-import { LoopbackHub } from './hub-server.js';
+import { LoopbackHub, folderFiles } from './hub-server.js';
 
 const MAX_ABS = 1e-4;
 const REPO = 'sentence-transformers/all-MiniLM-L6-v2';
@@ -28,16 +28,7 @@ const texts = golden.texts.slice(0, 16);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-hub-'));
 process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
 
-/** Every file of the MiniLM folder, as the repo holds them (README.md and all). */
-function folderFiles(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const name of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    const file = path.join(dir, name);
-    if (fs.statSync(file).isFile() && !name.startsWith('.')) files[name] = file;
-  }
-  return files;
-}
-
+// every file of the MiniLM folder, README.md and all, as the repo holds them
 const mainFiles = folderFiles(minilm);
 const withoutNormalize = path.join(scratch, 'modules-v1.json');
 fs.writeFileSync(withoutNormalize, JSON.stringify(JSON.parse(fs.readFileSync(mainFiles['modules.json'], 'utf8')).slice(0, 2)));
@@ -282,4 +273,21 @@ test('two processes downloading the same model at once: one fetches, the other w
   t.equal(crypto.createHash('sha256').update(fs.readFileSync(path.join(repoFolder(shared), 'blobs', etag))).digest('hex'), etag, 'the blob is whole');
   t.deepEqual(fs.readdirSync(path.join(shared, '.locks', 'models--sentence-transformers--all-MiniLM-L6-v2')), [], 'no lock left behind');
   await checkVectors(t, await load(REPO, { cacheDir: shared, offline: true }), 'loads offline afterwards');
+});
+
+test('a cache written by Python huggingface_hub loads by name with no request', async (t) => {
+  // test/data/hub-cache-python/ was written by snapshot_download (test/hub-interop/make_python_cache.py)
+  const pythonCache = path.join(projectRoot, 'test', 'data', 'hub-cache-python', 'hub');
+  const snapshot = path.join(pythonCache, 'models--sentvec-tests--tiny-bert', 'snapshots', '5e17ec0de5e17ec0de5e17ec0de5e17ec0de5e17');
+  const sentences = ['the man is playing guitar', 'a cat sleeps on the mat'];
+  const fromFolder = await (await load(snapshot, { backend: 'js' })).encode(sentences);
+  hub.requests.length = 0;
+  for (const offline of [false, true]) {
+    const model = await load('sentvec-tests/tiny-bert', { cacheDir: pythonCache, offline });
+    t.equal(model.dimension, 32, `offline ${offline}: the tiny model, 32 wide`);
+    const vectors = await model.encode(sentences);
+    t.ok(vectors.every((vector, i) => vector.every((x, c) => Math.abs(x - fromFolder[i][c]) < 1e-6)), `offline ${offline}: the vectors of its snapshot folder`);
+    await model.close();
+  }
+  t.equal(hub.requests.length, 0, 'no request, online or not');
 });

@@ -20,6 +20,7 @@ import {
   COMMIT, DEFAULT_ENDPOINT, DEFAULT_REVISION, HubError, fetchModelFiles, resolveUrl,
   type DownloadProgress, type HubOptions, type RepoRef,
 } from './repo.js';
+import { shardFiles } from '../safetensors.js';
 
 interface Settings {
   endpoint: string;
@@ -83,6 +84,20 @@ class RepoCache {
   writeRef(revision: string, commit: string): void {
     if (revision === commit) return;
     writeAtomically(path.join(this.dir, 'refs', revision), commit);
+  }
+
+  /** True when the snapshot holds config.json and the weights: model.safetensors, or its index and every shard. */
+  hasModel(commit: string): boolean {
+    const has = (file: string) => fs.existsSync(this.snapshot(commit, file));
+    if (!has('config.json')) return false;
+    if (has('model.safetensors')) return true;
+    const index = readText(this.snapshot(commit, 'model.safetensors.index.json'));
+    if (index === undefined) return false;
+    try {
+      return shardFiles(index, 'model.safetensors.index.json').every(has);
+    } catch {
+      return false;
+    }
   }
 
   /** True when an earlier download learnt that the repo has no such file at this commit. */
@@ -380,8 +395,8 @@ export interface Snapshot {
 
 /**
  * The repo's snapshot folder with the files load() reads. A revision the cache already holds is
- * served with no request at all; `refresh` asks the hub what a branch or tag names now and
- * re-hashes every cached blob, replacing any that are damaged.
+ * served with no request at all; `refresh` (unless offline) asks the hub what a branch or tag
+ * names now and re-hashes every cached blob, replacing any that are damaged.
  */
 export async function hubSnapshot(repoId: string, options: HubOptions = {}, refresh = false): Promise<Snapshot> {
   const settings = hubSettings(options);
@@ -390,12 +405,16 @@ export async function hubSnapshot(repoId: string, options: HubOptions = {}, refr
   const pinned = COMMIT.test(revision) ? revision : undefined;
   let commit = pinned ?? (refresh && !settings.offline ? undefined : cache.readRef(revision));
 
-  if (settings.offline) {
-    const cached = commit && fs.existsSync(cache.snapshot(commit, 'config.json')) ? commit : undefined;
-    if (!cached) throw new HubError('not-cached', `${repoId} at revision '${revision}' is not in the hub cache ${settings.cacheDir} and downloads are off (HF_HUB_OFFLINE or { offline: true })`);
+  // A snapshot with its config and weights is whole: huggingface_hub's snapshot_download writes
+  // every file of the repo and no record of the ones it lacks, so absent means absent.
+  if (commit && (!refresh || settings.offline) && cache.hasModel(commit)) {
+    const cached = commit;
     const files = fs.readdirSync(cache.snapshot(cached), { recursive: true, encoding: 'utf8' })
       .filter((file) => fs.statSync(cache.snapshot(cached, file)).isFile());
     return { dir: cache.snapshot(cached), commit: cached, files };
+  }
+  if (settings.offline) {
+    throw new HubError('not-cached', `${repoId} at revision '${revision}' is not in the hub cache ${settings.cacheDir} and downloads are off (HF_HUB_OFFLINE or { offline: true })`);
   }
 
   const hub = new Hub(settings);
