@@ -137,3 +137,11 @@ test('sentvec download NAME and --model NAME through the hub; no --model means a
     fs.rmSync(cache, { recursive: true });
   }
 });
+
+test("README's main job: sentvec embed with no --model, offline, from the hub cache weights/fetch.sh filled", async (t) => {
+  const texts = ['A girl is styling her hair.', 'A man is playing a harp.'];
+  const expected = (await (await load(minilm, { backend: 'js' })).encode(texts)).map((vector) => Array.from(vector));
+  const result = await run(['embed', '--backend', 'js'], texts.join('\n'), { HF_HUB_OFFLINE: '1' });
+  t.equal(result.status, 0, `exit 0 ${result.stderr}`);
+  t.deepEqual(result.stdout.trim().split('\n').map((line) => JSON.parse(line)), expected, 'the all-MiniLM-L6-v2 vectors');
+});
