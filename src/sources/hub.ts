@@ -228,7 +228,8 @@ class Hub {
   async body(location: string, from: number): Promise<Response> {
     let url = location;
     for (let hops = 0; hops < 10; hops++) {
-      const response = await this.request(url, { headers: from > 0 ? { range: `bytes=${from}-` } : {} });
+      // uncompressed, so sizes and Range offsets count the file's own bytes
+      const response = await this.request(url, { headers: { 'accept-encoding': 'identity', ...(from > 0 ? { range: `bytes=${from}-` } : {}) } });
       const next = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || !next) return response;
       url = new URL(next, url).href;
@@ -244,19 +245,14 @@ function hashFor(etag: string, size: number): crypto.Hash | undefined {
   return undefined;
 }
 
-function hashFile(file: string, hash: crypto.Hash): Promise<void> {
-  return new Promise((resolve, reject) => {
+/** The file's hash of the kind `etag` names, in hex; undefined when the etag is no hash sentvec knows. */
+async function hashAs(file: string, etag: string): Promise<string | undefined> {
+  const hash = hashFor(etag, fs.statSync(file).size);
+  if (!hash) return undefined;
+  await new Promise<void>((resolve, reject) => {
     fs.createReadStream(file).on('data', (chunk) => hash.update(chunk)).on('end', resolve).on('error', reject);
   });
-}
-
-/** True when the blob's bytes hash to its name (or its name is no hash sentvec knows). */
-async function blobIsWhole(blob: string, etag: string): Promise<boolean> {
-  const size = fs.statSync(blob).size;
-  const hash = hashFor(etag, size);
-  if (!hash) return true;
-  await hashFile(blob, hash);
-  return hash.digest('hex') === etag;
+  return hash.digest('hex');
 }
 
 // A lock is held by a live process on this host, or by one that touches it at least this often.
@@ -336,14 +332,10 @@ class Download {
         if (!(error instanceof HubError) || error.code !== 'network' || attempt >= RESUMES) throw error;
       }
     }
-    const hash = hashFor(metadata.etag, metadata.size);
-    if (hash) {
-      await hashFile(incomplete, hash);
-      const found = hash.digest('hex');
-      if (found !== metadata.etag) {
-        fs.rmSync(incomplete, { force: true });
-        throw new HubError('checksum', `${this.cache.repo}/${file}: the downloaded bytes hash to ${found}, not to ${metadata.etag} as the hub says; nothing was kept, try again`);
-      }
+    const found = await hashAs(incomplete, metadata.etag);
+    if (found !== undefined && found !== metadata.etag) {
+      fs.rmSync(incomplete, { force: true });
+      throw new HubError('checksum', `${this.cache.repo}/${file}: the downloaded bytes hash to ${found}, not to ${metadata.etag} as the hub says; nothing was kept, try again`);
     }
     fs.renameSync(incomplete, blob);
   }
@@ -447,7 +439,9 @@ async function snapshotFileIsWhole(cache: RepoCache, commit: string, file: strin
   const link = cache.snapshot(commit, file);
   const blob = fs.realpathSync(link);
   const etag = path.basename(blob);
-  if (path.dirname(blob) !== fs.realpathSync(path.join(cache.dir, 'blobs')) || (await blobIsWhole(blob, etag))) return true;
+  if (path.dirname(blob) !== fs.realpathSync(path.join(cache.dir, 'blobs'))) return true;
+  const found = await hashAs(blob, etag);
+  if (found === undefined || found === etag) return true;
   fs.rmSync(blob, { force: true });
   fs.rmSync(link, { force: true });
   return false;
