@@ -1,7 +1,7 @@
 // A Hugging Face hub on loopback for the hub tests: the resolve route with the real hub's headers
 // (X-Repo-Commit, ETag, X-Linked-Etag, X-Linked-Size, X-Error-Code), LFS files redirected to a
 // second "CDN" server on another port, Range requests, gated and missing repos, the model-info and
-// file-tree routes huggingface_hub's snapshot_download asks first, and faults on demand: a connection
+// file-tree routes huggingface_hub's snapshot_download asks first, CORS for pages, and faults on demand: a connection
 // dropped half-way through a file, or a file served with one byte flipped. Every request is logged.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -117,6 +117,16 @@ export class LoopbackHub {
     }
   }
 
+  /** Logs the request and answers a CORS preflight, as the real hub and CDN let pages fetch from them; true when answered. */
+  private preflight(server: 'hub' | 'cdn', request: http.IncomingMessage, response: http.ServerResponse): boolean {
+    this.log(server, request);
+    response.setHeader('access-control-allow-origin', '*');
+    response.setHeader('access-control-expose-headers', 'x-repo-commit, x-linked-etag, x-linked-size, etag, x-error-code, x-error-message, content-range');
+    if (request.method !== 'OPTIONS') return false;
+    response.writeHead(204, { 'access-control-allow-headers': 'authorization, range', 'access-control-allow-methods': 'GET, HEAD' }).end();
+    return true;
+  }
+
   private log(server: 'hub' | 'cdn', request: http.IncomingMessage): void {
     this.requests.push({
       server,
@@ -146,7 +156,7 @@ export class LoopbackHub {
   }
 
   private onHub(request: http.IncomingMessage, response: http.ServerResponse): void {
-    this.log('hub', request);
+    if (this.preflight('hub', request, response)) return;
     const parts = new URL(request.url ?? '/', 'http://hub').pathname.split('/').slice(1).map(decodeURIComponent);
     // huggingface_hub's snapshot_download: GET /api/models/{org}/{name}/revision/{revision}
     if (parts[0] === 'api' && parts[1] === 'models' && parts[4] === 'revision') {
@@ -206,7 +216,7 @@ export class LoopbackHub {
   }
 
   private async onCdn(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    this.log('cdn', request);
+    if (this.preflight('cdn', request, response)) return;
     const etag = new URL(request.url ?? '/', 'http://cdn').pathname.replace('/repos/', '');
     const blob = [...this.blobs.values()].find((b) => b.lfs && b.etag === etag);
     if (!blob) {
