@@ -4,7 +4,10 @@
 // file refused, two processes downloading at once. Vectors are checked against the goldens.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'tape';
@@ -167,10 +170,17 @@ test('gated repo: 401 without a token says how to pass one; the token goes to th
 
 test('missing repos, revisions and names that are neither folders nor repo ids', async (t) => {
   const empty = newCache();
-  const missing = await rejects(t, load('acme/no-such-model', { cacheDir: empty }), /no repo acme\/no-such-model on http:\/\/127\.0\.0\.1:\d+ \(if it is private/, 'no such repo');
+  const missing = await rejects(t, load('acme/no-such-model', { cacheDir: empty }),
+    /no repo acme\/no-such-model on http:\/\/127\.0\.0\.1:\d+ \(if it is private.*\); nor is there a folder acme\/no-such-model$/, 'no such repo');
   t.equal(missing?.code, 'not-found', 'code not-found');
-  await rejects(t, load('acme/no-such-model', { cacheDir: empty, token: TOKEN }), /^no repo acme\/no-such-model on [^ ]+$/, 'no such repo, with a token (404)');
+  await rejects(t, load('hf:acme/no-such-model', { cacheDir: empty, token: TOKEN }), /^no repo acme\/no-such-model on [^ ]+$/, 'no such repo, with a token (404)');
   await rejects(t, load(REPO, { cacheDir: empty, revision: 'v9' }), /all-MiniLM-L6-v2 has no revision 'v9'/, 'no such revision');
+  const closed = http.createServer().listen(0, '127.0.0.1');
+  await once(closed, 'listening');
+  const closedPort = (closed.address() as AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
+  await rejects(t, load('acme/no-such-model', { cacheDir: empty, endpoint: `http://127.0.0.1:${closedPort}` }),
+    new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${closedPort} \\(ECONNREFUSED\\); set HF_HUB_OFFLINE=1`), 'network failure');
   await rejects(t, load('/no/such/folder'), /model folder \/no\/such\/folder does not exist .* not a Hugging Face repo id either/, 'neither');
   await rejects(t, load('a--b/c'), /model folder a--b\/c does not exist.*not a Hugging Face repo id/, 'invalid repo id');
   t.notOk(fs.existsSync(path.join(empty, 'models--acme--no-such-model', 'snapshots')), 'nothing cached');
@@ -290,4 +300,21 @@ test('a cache written by Python huggingface_hub loads by name with no request', 
     await model.close();
   }
   t.equal(hub.requests.length, 0, 'no request, online or not');
+});
+
+test('a lock left by a dead process or by huggingface_hub (an old empty file) does not stall a download', async (t) => {
+  const etag = hub.etagOf(REPO, MAIN, WEIGHTS);
+  for (const [label, content, ageSeconds] of [['dead process', '999999999\n' + os.hostname() + '\n', 0], ["huggingface_hub's empty lock", '', 120]] as const) {
+    const stale = newCache();
+    const lock = path.join(stale, '.locks', 'models--sentence-transformers--all-MiniLM-L6-v2', `${etag}.lock`);
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    fs.writeFileSync(lock, content);
+    const then = new Date(Date.now() - ageSeconds * 1000);
+    fs.utimesSync(lock, then, then);
+    const started = performance.now();
+    const model = await load(REPO, { cacheDir: stale, backend: 'js' });
+    t.ok(performance.now() - started < 20_000, `${label}: taken over, loaded in ${(performance.now() - started).toFixed(0)} ms`);
+    t.notOk(fs.existsSync(lock), `${label}: the lock is gone afterwards`);
+    await model.close();
+  }
 });

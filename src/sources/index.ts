@@ -3,7 +3,7 @@
 
 import type { HubOptions } from './repo.js';
 import { filesSource, folderSource, urlSource, type ModelInput, type ModelSource } from './source.js';
-import { notRepoIdReason, repoIdOf } from './repo.js';
+import { HubError, notRepoIdReason, repoIdOf } from './repo.js';
 
 export async function sourceOf(input: ModelInput, options: HubOptions): Promise<ModelSource> {
   if (input instanceof URL) return urlSource(input);
@@ -17,7 +17,15 @@ export async function sourceOf(input: ModelInput, options: HubOptions): Promise<
       throw new Error(`model folder ${input} does not exist or is not a folder, and '${input}' is not a Hugging Face repo id either (${notRepoIdReason})`);
     }
     const { hubSnapshot } = await import('./hub.js');
-    return folderSource((await hubSnapshot(repo, options)).dir);
+    try {
+      return folderSource((await hubSnapshot(repo, options)).dir);
+    } catch (error) {
+      // 'models/minilm' may have been meant as a folder
+      if (error instanceof HubError && error.code === 'not-found' && !input.startsWith('hf:')) {
+        throw new HubError('not-found', `${error.message}; nor is there a folder ${input}`, { cause: error });
+      }
+      throw error;
+    }
   }
   if (typeof input === 'object' && input !== null) return filesSource(input);
   throw new TypeError('load(model): model must be a folder path, a repo id, a URL, or an object of files');
