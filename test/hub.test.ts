@@ -318,3 +318,11 @@ test('a lock left by a dead process or by huggingface_hub (an old empty file) do
     await model.close();
   }
 });
+
+test("an http(s) base URL, here the hub's resolve URLs, loads on the native backend (whose worker reads the weights)", async (t) => {
+  hub.requests.length = 0;
+  const model = await load(`${hub.endpoint}/${REPO}/resolve/${MAIN}`);
+  t.equal(model.backend, 'native', 'native backend');
+  await checkVectors(t, model, 'by URL');
+  t.equal(hub.requestsTo('cdn').length, 1, 'the weights were fetched once, through the redirect');
+});
