@@ -3,11 +3,17 @@
 // Node the native loader gives up before importing its module, so the kernels are the WASM
 // modules, else the TypeScript reference.
 import type { SentenceModel } from './encoder.js';
-import { load as loadAnywhere, type LoadOptions, type ModelInput } from './load.js';
+import { loadSource, type LoadOptions } from './load.js';
+import { hubSource, type BrowserHubOptions } from './sources/hub-browser.js';
+import { repoIdOf } from './sources/repo.js';
+import { filesSource, urlSource, type ModelInput, type ModelSource } from './sources/source.js';
 import { supportedWasmVariants, type WasmVariant } from './backend/wasm.js';
 
 export { SentenceModel, type EncodeOptions } from './encoder.js';
-export type { LoadOptions, ModelFileMap, ModelInput } from './load.js';
+export type { LoadOptions } from './load.js';
+export type { ModelFileMap, ModelInput } from './sources/source.js';
+export { HubError, type DownloadProgress, type HubErrorCode } from './sources/repo.js';
+export type { BrowserHubOptions, ModelCache } from './sources/hub-browser.js';
 export type { SimilarityName } from './pooling.js';
 export type { BackendName } from './backend/kernels.js';
 export { BackendUnavailableError } from './backend/index.js';
@@ -16,14 +22,22 @@ export { supportedWasmVariants, type WasmVariant };
 const BROWSER_BACKENDS = ['wasm', 'js'];
 
 /**
- * Loads a sentence-transformers model from a URL or from its files. A string is a URL, resolved
- * against the page (so '/models/all-MiniLM-L6-v2' works), since there is no folder to read.
+ * Loads a sentence-transformers model from the Hugging Face hub by repo id ('all-MiniLM-L6-v2',
+ * 'org/name', 'hf:org/name'; files are kept in the Cache API), from a URL, or from its files. A
+ * string that starts with '/', '.' or a scheme is a URL, resolved against the page.
  */
-export async function load(input: ModelInput, options: LoadOptions = {}): Promise<SentenceModel> {
+export async function load(input: ModelInput, options: LoadOptions & BrowserHubOptions = {}): Promise<SentenceModel> {
   if (options.backend !== undefined && !BROWSER_BACKENDS.includes(options.backend)) {
     throw new Error(`backend '${options.backend}' is not available in the browser build; valid backends: ${BROWSER_BACKENDS.join(', ')}`);
   }
-  return loadAnywhere(typeof input === 'string' ? modelUrl(input) : input, options);
+  return loadSource(await browserSource(input, options), { ...options, worker: false });
+}
+
+async function browserSource(input: ModelInput, options: BrowserHubOptions): Promise<ModelSource> {
+  if (input instanceof URL) return urlSource(input);
+  if (typeof input !== 'string') return filesSource(input);
+  const repo = /^[./]|^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? undefined : repoIdOf(input);
+  return repo === undefined ? urlSource(modelUrl(input)) : hubSource(repo, options);
 }
 
 function modelUrl(input: string): URL {
@@ -31,6 +45,6 @@ function modelUrl(input: string): URL {
   try {
     return new URL(input, page);
   } catch {
-    throw new TypeError(`load(model): '${input}' is not a URL; the browser build reads a model by URL or from its files`);
+    throw new TypeError(`load(model): '${input}' is neither a repo id nor a URL; the browser build reads a model by repo id, by URL or from its files`);
   }
 }

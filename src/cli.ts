@@ -1,79 +1,177 @@
 #!/usr/bin/env node
-// sentvec embed|tokenize --model DIR [--backend NAME] [--input FILE] [--batch-size N]
-// Reads one text per line (stdin or --input), writes one JSON array per line to stdout.
+// sentvec embed|tokenize|download: reads one text per line and streams one result per line, in
+// input order and in constant memory, whatever the input's size.
 
 import fs from 'node:fs';
-import { load } from './load.js';
+import readline from 'node:readline';
+import { download, load, type DownloadProgress, type Dtype } from './index.js';
+import { formatBytes, progressBar } from './progress-bar.js';
+import { FORMATS, openVectorOutput, type VectorFormat } from './vector-output.js';
 
-const USAGE = `usage: sentvec embed --model DIR [--backend native|wasm|js] [--input FILE] [--batch-size N]
-       sentvec tokenize --model DIR [--input FILE]
-Reads one text per line from stdin (or --input FILE) and writes one JSON array per line:
-the sentence vector (embed) or the token ids (tokenize).`;
+const DEFAULT_MODEL = 'sentence-transformers/all-MiniLM-L6-v2';
+
+const USAGE = `usage: sentvec embed [--model NAME|DIR] [--revision R] [--backend native|wasm|js] [--dtype fp32|int8]
+                    [--input FILE] [--output FILE] [--format jsonl|npy|f32] [--batch-size N]
+       sentvec tokenize [--model NAME|DIR] [--revision R] [--input FILE]
+       sentvec download NAME [--revision R]
+Reads one text per line from stdin (or --input FILE) and writes, in input order, the sentence
+vectors (embed: one JSON array per line, or a float32 .npy matrix, or raw float32 rows) or the
+token ids (tokenize: one JSON array per line). A model is a folder or a Hugging Face repo id,
+fetched into the hub cache on first use (default ${DEFAULT_MODEL}); download fetches one and
+prints its snapshot folder. A progress bar shows on stderr when it is a terminal.`;
 
 class UsageError extends Error {}
 
+const COMMANDS = {
+  embed: ['--model', '--revision', '--backend', '--dtype', '--input', '--output', '--format', '--batch-size'],
+  tokenize: ['--model', '--revision', '--input'],
+  download: ['--revision'],
+} as const;
+type Command = keyof typeof COMMANDS;
+
 interface Arguments {
-  command: 'embed' | 'tokenize';
+  command: Command;
   model: string;
+  revision?: string;
   backend?: string;
+  dtype?: Dtype;
   input?: string;
+  output?: string;
+  format: VectorFormat;
   batchSize: number;
 }
 
 function parseArguments(argv: string[]): Arguments {
-  const [command, ...rest] = argv;
+  let [command, ...rest] = argv;
   if (command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  if (command !== 'embed' && command !== 'tokenize') {
-    throw new UsageError(command === undefined ? 'missing command (embed or tokenize)' : `unknown command '${command}'`);
+  if (!Object.hasOwn(COMMANDS, command ?? '')) {
+    throw new UsageError(command === undefined ? 'missing command (embed, tokenize or download)' : `unknown command '${command}'`);
   }
   const flags: Record<string, string> = {};
-  const allowed = command === 'embed' ? ['--model', '--backend', '--input', '--batch-size'] : ['--model', '--input'];
+  if (command === 'download') {
+    if (rest[0] === undefined || rest[0].startsWith('--')) throw new UsageError('download needs a model name: sentvec download ORG/NAME');
+    flags['--model'] = rest[0];
+    rest = rest.slice(1);
+  }
+  const allowed: readonly string[] = COMMANDS[command as Command];
   for (let i = 0; i < rest.length; i += 2) {
     const flag = rest[i];
     if (!allowed.includes(flag)) throw new UsageError(`unknown flag '${flag}' for ${command}`);
     if (rest[i + 1] === undefined) throw new UsageError(`${flag} needs a value`);
     flags[flag] = rest[i + 1];
   }
-  if (flags['--model'] === undefined) throw new UsageError('--model DIR is required');
   const batchSize = Number(flags['--batch-size'] ?? 32);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer, got '${flags['--batch-size']}'`);
-  return { command, model: flags['--model'], backend: flags['--backend'], input: flags['--input'], batchSize };
+  const format = (flags['--format'] ?? 'jsonl') as VectorFormat;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}'`);
+  return {
+    command: command as Command,
+    model: flags['--model'] ?? DEFAULT_MODEL,
+    revision: flags['--revision'],
+    backend: flags['--backend'],
+    dtype: flags['--dtype'] as Dtype | undefined,
+    input: flags['--input'],
+    output: flags['--output'],
+    format,
+    batchSize,
+  };
 }
 
-async function readLines(input: string | undefined): Promise<string[]> {
-  let text: string;
+/** A byte bar over every file a download fetches; silent when stderr is no terminal. */
+function downloadBar(): { onProgress: (progress: DownloadProgress) => void; finish: () => void } {
+  const bar = progressBar('', formatBytes);
+  const files = new Map<string, DownloadProgress>();
+  let shown = false;
+  return {
+    onProgress(progress) {
+      files.set(progress.file, progress);
+      let loaded = 0;
+      let total = 0;
+      for (const file of files.values()) {
+        loaded += file.loaded;
+        total += file.total;
+      }
+      shown = true;
+      bar.update(loaded, total > 0 ? loaded / total : undefined);
+    },
+    finish: () => shown && bar.finish(),
+  };
+}
+
+interface Lines {
+  lines: AsyncIterable<string>;
+  /** Fraction of the input read so far, when its size is known (a file, or stdin redirected from one). */
+  fraction(): number | undefined;
+}
+
+/** Opens the input now, so a bad path fails before the model loads; reads it once iterated. */
+function readLines(input: string | undefined): Lines {
+  let fd: number;
   try {
-    if (input !== undefined) {
-      text = await fs.promises.readFile(input, 'utf8');
-    } else {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      text = Buffer.concat(chunks).toString('utf8');
-    }
+    fd = input === undefined ? 0 : fs.openSync(input, 'r');
   } catch (error) {
-    throw new Error(`cannot read ${input ?? 'stdin'}: ${(error as Error).message}`);
+    throw new Error(`cannot read ${input}: ${(error as Error).message}`);
   }
-  const lines = text.split(/\r?\n/);
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
+  const stat = fs.fstatSync(fd);
+  let bytes = 0;
+  return {
+    lines: (async function* () {
+      const stream = input === undefined ? process.stdin : fs.createReadStream('', { fd });
+      stream.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      try {
+        yield* readline.createInterface({ input: stream, crlfDelay: Infinity });
+      } catch (error) {
+        throw new Error(`cannot read ${input ?? 'stdin'}: ${(error as Error).message}`);
+      }
+    })(),
+    fraction: () => (stat.isFile() && stat.size > 0 ? bytes / stat.size : undefined),
+  };
+}
+
+/** Groups lines into chunks of `size`: memory stays flat while each chunk still batches well. */
+async function* chunks(lines: AsyncIterable<string>, size: number): AsyncGenerator<string[]> {
+  let chunk: string[] = [];
+  for await (const line of lines) {
+    chunk.push(line);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }
 
 async function main(): Promise<void> {
   const args = parseArguments(process.argv.slice(2));
-  const model = await load(args.model, { backend: args.backend });
-  const texts = await readLines(args.input);
-  if (args.command === 'tokenize') {
-    for (const text of texts) process.stdout.write(`${JSON.stringify(Array.from(model.tokenize(text)))}\n`);
+  const fetching = downloadBar();
+  const hub = { revision: args.revision, onProgress: fetching.onProgress };
+  if (args.command === 'download') {
+    const snapshot = await download(args.model, hub).finally(fetching.finish);
+    process.stdout.write(`${snapshot.dir}\n`);
     return;
   }
-  // Bounded chunks keep memory flat for long inputs while each chunk still batches well.
-  const chunk = args.batchSize * 16;
-  for (let start = 0; start < texts.length; start += chunk) {
-    const vectors = await model.encode(texts.slice(start, start + chunk), { batchSize: args.batchSize });
-    process.stdout.write(vectors.map((vector) => JSON.stringify(Array.from(vector))).join('\n') + '\n');
+  const input = readLines(args.input);
+  const model = await load(args.model, { ...hub, backend: args.backend, dtype: args.dtype }).finally(fetching.finish);
+  try {
+    if (args.command === 'tokenize') {
+      for await (const text of input.lines) process.stdout.write(`${JSON.stringify(Array.from(model.tokenize(text)))}\n`);
+      return;
+    }
+    const output = await openVectorOutput(args.output, args.format, model.dimension);
+    const bar = progressBar('texts');
+    let texts = 0;
+    for await (const chunk of chunks(input.lines, args.batchSize * 16)) {
+      await output.write(await model.encode(chunk, { batchSize: args.batchSize }));
+      texts += chunk.length;
+      bar.update(texts, input.fraction());
+    }
+    await output.close();
+    bar.finish();
+  } finally {
+    await model.close();
   }
 }
 

@@ -1,9 +1,10 @@
-// Worker-thread side of worker-runner.ts: loads the graph from the model folder and answers
+// Worker-thread side of worker-runner.ts: loads the graph from the model's source and answers
 // each batch of token ids with its vectors, transferring their buffers back.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadNativeAddon } from './backend/native.js';
-import { loadInlineRunner, type FileMapper } from './load.js';
+import { loadInlineRunner } from './load.js';
+import type { FileMapper } from './sources/source.js';
 import type { InlineRunner } from './runner.js';
 import type { WorkerReply, WorkerSetup } from './worker-runner.js';
 
@@ -35,7 +36,7 @@ try {
       return undefined;
     }
   };
-  runner = await loadInlineRunner(setup.dir, setup.backend, setup.head, setup.dtype, mapSafetensors);
+  runner = await loadInlineRunner(setup.source, setup.backend, setup.head, setup.dtype, mapSafetensors);
   if (addon?.releaseMapped) {
     const release = addon.releaseMapped.bind(addon);
     releaseMapped = () => {

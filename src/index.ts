@@ -1,6 +1,38 @@
 // sentvec: sentence-transformers embeddings from safetensors checkpoints.
-export { load, type Dtype, type LoadOptions, type ModelFileMap, type ModelInput } from './load.js';
+import type { SentenceModel } from './encoder.js';
+import { dtypeOf, loadSource, type LoadOptions } from './load.js';
+import { sourceOf } from './sources/index.js';
+import { HubError, notRepoIdReason, repoIdOf, type HubOptions } from './sources/repo.js';
+import type { Snapshot } from './sources/hub.js';
+import type { ModelInput } from './sources/source.js';
+
+export type { Dtype, LoadOptions } from './load.js';
+export type { ModelFileMap, ModelInput } from './sources/source.js';
+export { HubError, type DownloadProgress, type HubErrorCode, type HubOptions } from './sources/repo.js';
+export type { Snapshot } from './sources/hub.js';
 export { SentenceModel, type EncodeOptions } from './encoder.js';
 export type { SimilarityName } from './pooling.js';
 export type { BackendName } from './backend/kernels.js';
 export { BackendUnavailableError } from './backend/index.js';
+
+/**
+ * Loads a sentence-transformers model (BERT/MiniLM or MPNet) from a folder, a Hugging Face repo id
+ * ('sentence-transformers/all-MiniLM-L6-v2', 'all-MiniLM-L6-v2', 'hf:org/name'), an http(s) base
+ * URL, or the files themselves. A repo is read from the hub cache, downloaded into it if missing.
+ */
+export async function load(input: ModelInput, options: LoadOptions = {}): Promise<SentenceModel> {
+  dtypeOf(options.dtype);  // a precision sentvec cannot run is refused before anything is downloaded
+  return loadSource(await sourceOf(input, options), options);
+}
+
+/**
+ * Brings a repo's model files into the hub cache and returns its snapshot folder: asks the hub
+ * which commit the revision names now and re-hashes the cached files, fetching what is missing or
+ * damaged (offline, checks the cache only).
+ */
+export async function download(name: string, options: HubOptions = {}): Promise<Snapshot> {
+  const repo = repoIdOf(name);
+  if (repo === undefined) throw new HubError('not-found', `'${name}' is not a Hugging Face repo id (${notRepoIdReason})`);
+  const { hubSnapshot } = await import('./sources/hub.js');
+  return hubSnapshot(repo, options, true);
+}

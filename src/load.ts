@@ -1,27 +1,22 @@
-// folder / bytes / URL → config, tokenizer, weights, modules → a ready SentenceModel.
+// A model source (sources/) → config, tokenizer, weights, modules → a ready SentenceModel.
 
 import { selectBackend } from './backend/index.js';
 import { withShapeChecks, type Kernels, type WeightFormat } from './backend/kernels.js';
 import { SentenceModel } from './encoder.js';
-import { BertModel, bertConfig } from './models/bert.js';
-import { MPNetModel, mpnetConfig } from './models/mpnet.js';
-import { configNumber, type Encoder } from './models/transformer.js';
+import { encoderFor } from './models/index.js';
+import { configNumber } from './models/transformer.js';
 import { sentenceModules } from './pooling.js';
 import { InlineRunner, type BatchRunner, type HeadModules } from './runner.js';
 import { Checkpoint, parseSafetensors, shardFiles, type SafetensorsFile } from './safetensors.js';
+import { openSource, type FileMapper, type ModelSource, type SourceSpec } from './sources/source.js';
+import type { HubOptions } from './sources/repo.js';
 import { Tokenizer, type TokenizerFiles } from './tokenizer/index.js';
 
-/** The model's files by relative path ('config.json', '1_Pooling/config.json', …). */
-export type ModelFileMap = Record<string, string | Uint8Array | ArrayBuffer>;
-
-/** A folder path, an http(s) base URL, or the files themselves. */
-export type ModelInput = string | URL | ModelFileMap;
-
-export interface LoadOptions {
+export interface LoadOptions extends HubOptions {
   /** 'native', 'wasm' or 'js'; default: $SENTVEC_BACKEND, else the fastest that loads. */
   backend?: string;
   /**
-   * Run the native backend in a worker thread (default true under Node for a model folder), so
+   * Run the native backend in a worker thread (default true under Node, whatever the source), so
    * encode() never blocks the event loop; false runs it on the calling thread.
    */
   worker?: boolean;
@@ -37,78 +32,13 @@ export type Dtype = 'fp32' | 'int8';
 const DTYPES: Record<Dtype, WeightFormat> = { fp32: 'f32', int8: 'i8' };
 
 /** options.dtype, else $SENTVEC_DTYPE, else fp32; anything else is an error listing the choices. */
-function dtypeOf(requested: string | undefined): Dtype {
+export function dtypeOf(requested: string | undefined): Dtype {
   const dtype = requested ?? (typeof process === 'undefined' ? undefined : process.env.SENTVEC_DTYPE) ?? 'fp32';
   if (!(dtype in DTYPES)) {
     const origin = requested === undefined ? 'SENTVEC_DTYPE' : 'dtype';
     throw new Error(`${origin} '${dtype}' is not a precision sentvec runs (${Object.keys(DTYPES).join(', ')})`);
   }
   return dtype as Dtype;
-}
-
-interface ModelSource {
-  name: string;
-  bytes(path: string): Promise<Uint8Array | undefined>;
-}
-
-/** Maps a whole file into memory, or returns undefined where it cannot (the file is then read). */
-export type FileMapper = (file: string) => Uint8Array | undefined;
-
-function folderSource(dir: string, map?: FileMapper): ModelSource {
-  return {
-    name: dir,
-    async bytes(path) {
-      const mapped = map?.(`${dir}/${path}`);
-      if (mapped) return mapped;
-      const fs = await import('node:fs/promises');
-      try {
-        return await fs.readFile(`${dir}/${path}`);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new Error(`${dir}/${path}: cannot be read (${(error as Error).message})`);
-      }
-    },
-  };
-}
-
-function urlSource(base: URL): ModelSource {
-  const root = base.href.endsWith('/') ? base : new URL(`${base.href}/`);
-  return {
-    name: root.href.replace(/\/$/, ''),
-    async bytes(path) {
-      const url = new URL(path, root);
-      const response = await fetch(url);
-      if (response.status === 404) return undefined;
-      if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status} ${response.statusText}`);
-      return new Uint8Array(await response.arrayBuffer());
-    },
-  };
-}
-
-function mapSource(files: ModelFileMap): ModelSource {
-  const encoder = new TextEncoder();
-  return {
-    name: '(files)',
-    async bytes(path) {
-      const value = files[path];
-      if (value === undefined) return undefined;
-      if (typeof value === 'string') return encoder.encode(value);
-      return value instanceof Uint8Array ? value : new Uint8Array(value);
-    },
-  };
-}
-
-async function sourceOf(input: ModelInput): Promise<ModelSource> {
-  if (input instanceof URL) return urlSource(input);
-  if (typeof input === 'string') {
-    if (/^https?:\/\//i.test(input)) return urlSource(new URL(input));
-    const fs = await import('node:fs/promises');
-    const stat = await fs.stat(input).catch(() => undefined);
-    if (!stat?.isDirectory()) throw new Error(`model folder ${input} does not exist or is not a folder`);
-    return folderSource(input.replace(/\/+$/, ''));
-  }
-  if (typeof input === 'object' && input !== null) return mapSource(input);
-  throw new TypeError('load(model): model must be a folder path, a URL, or an object of files');
 }
 
 const decoder = new TextDecoder();
@@ -136,20 +66,6 @@ async function checkpointOf(source: ModelSource): Promise<Checkpoint> {
   return new Checkpoint(shards, { json: index, file: indexFile });
 }
 
-/** The graph for config.model_type over `kernels`. */
-export function encoderFor<Buf>(
-  kernels: Kernels<Buf>, checkpoint: Checkpoint, config: Record<string, unknown>, file: string, dtype: Dtype,
-): Encoder<Buf> {
-  switch (config.model_type) {
-    case 'bert':
-      return new BertModel(kernels, checkpoint, bertConfig(config, file), DTYPES[dtype]);
-    case 'mpnet':
-      return new MPNetModel(kernels, checkpoint, mpnetConfig(config, file), DTYPES[dtype]);
-    default:
-      throw new Error(`${file}: model_type "${String(config.model_type)}" is not supported (supported: bert, mpnet)`);
-  }
-}
-
 async function readConfig(source: ModelSource): Promise<Record<string, unknown>> {
   const file = `${source.name}/config.json`;
   const configText = await text(source, 'config.json');
@@ -164,21 +80,21 @@ async function readConfig(source: ModelSource): Promise<Record<string, unknown>>
 async function inlineRunner(
   source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: HeadModules, dtype: Dtype,
 ): Promise<InlineRunner<unknown>> {
-  return new InlineRunner(kernels, encoderFor(kernels, await checkpointOf(source), config, `${source.name}/config.json`, dtype), head);
+  const file = `${source.name}/config.json`;
+  return new InlineRunner(kernels, encoderFor(kernels, await checkpointOf(source), config, file, DTYPES[dtype]), head);
 }
 
-/** The worker thread's half of load(): the graph over `backend` from a model folder. */
+/** The worker thread's half of load(): the graph over `backend` from the same source. */
 export async function loadInlineRunner(
-  dir: string, backend: string, head: HeadModules, dtype: Dtype, map?: FileMapper,
+  spec: SourceSpec, backend: string, head: HeadModules, dtype: Dtype, map?: FileMapper,
 ): Promise<InlineRunner<unknown>> {
-  const source = folderSource(dir, map);
+  const source = openSource(spec, map);
   return inlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head, dtype);
 }
 
-/** Loads a sentence-transformers model (BERT/MiniLM or MPNet) from a folder, URL or files. */
-export async function load(input: ModelInput, options: LoadOptions = {}): Promise<SentenceModel> {
+/** Loads a sentence-transformers model (BERT/MiniLM or MPNet) from any source. */
+export async function loadSource(source: ModelSource, options: LoadOptions = {}): Promise<SentenceModel> {
   const dtype = dtypeOf(options.dtype);
-  const source = await sourceOf(input);
   const config = await readConfig(source);
 
   const kernels = withShapeChecks(await selectBackend(options.backend));
@@ -188,10 +104,10 @@ export async function load(input: ModelInput, options: LoadOptions = {}): Promis
     configNumber(config, 'hidden_size', `${source.name}/config.json`),
   );
   const head: HeadModules = { pooling: modules.pooling, normalize: modules.normalize };
-  const inWorker = kernels.name === 'native' && options.worker !== false && typeof input === 'string' && !/^https?:/i.test(input);
+  const inWorker = kernels.name === 'native' && options.worker !== false;
   // The worker reads the weights while this thread parses the tokenizer.
   const starting: Promise<BatchRunner> = inWorker
-    ? (await import('./worker-runner.js')).WorkerRunner.start({ dir: source.name, backend: kernels.name, head, dtype })
+    ? (await import('./worker-runner.js')).WorkerRunner.start({ source: source.spec, backend: kernels.name, head, dtype })
     : inlineRunner(source, config, kernels, head, dtype);
   starting.catch(() => {});  // awaited below; until then a failure must not count as unhandled
 

@@ -6,10 +6,11 @@ import { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend/kernels.js';
 import type { Dtype } from './load.js';
 import type { BatchRunner, HeadModules } from './runner.js';
+import type { SourceSpec } from './sources/source.js';
 
 /** What the worker is started with. */
 export interface WorkerSetup {
-  dir: string;
+  source: SourceSpec;
   backend: BackendName;
   head: HeadModules;
   dtype: Dtype;
@@ -48,7 +49,10 @@ export class WorkerRunner implements BatchRunner {
   }
 
   static start(setup: WorkerSetup): Promise<WorkerRunner> {
-    const worker = new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: setup });
+    // a worker inherits the process's flags, and --input-type (node --input-type=module -e …)
+    // refuses to start one from a file
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    const worker = new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: setup, execArgv });
     return new Promise((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`sentvec worker thread exited with code ${code} while loading`));
       worker.once('error', reject);

@@ -1,6 +1,7 @@
 // The browser build in a real browser: headless Chromium loads sentvec/browser from the built
-// dist/, fetches checkpoints by URL from a local server, embeds STS-B test sentences on the WASM
-// backend and posts the vectors back, which must match sentence-transformers' goldens.
+// dist/, fetches checkpoints by URL from a local server and by repo id from a loopback hub (kept
+// in the Cache API), embeds STS-B test sentences on the WASM backend and posts the vectors back,
+// which must match sentence-transformers' goldens.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,12 +11,15 @@ import type { BrowserJob, BrowserResult } from './browser/page.js';
 import { Chromium, CHROMIUM } from './browser/chromium.js';
 import { checkpointDir, projectRoot, stsTestSentences, type CheckpointName } from './fixtures.js';
 import { agreement, embeddingGolden } from './goldens.js';
+import { LoopbackHub, folderFiles } from './hub-server.js';
 import { absent } from './required.js';
 
 const MAX_ABS = 1e-4;
 const SENTENCES = 64;
 const MODELS: CheckpointName[] = ['all-MiniLM-L6-v2', 'all-mpnet-base-v2'];
 const TIMEOUT_MS = 600_000;
+const HUB_REPO = 'sentence-transformers/all-MiniLM-L6-v2';
+const HUB_COMMIT = '4444444444444444444444444444444444444444';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -88,8 +92,11 @@ test(`browser: Chromium embeds ${SENTENCES} STS-B sentences on the WASM backend 
     return;
   }
   const sentences = stsTestSentences().slice(0, SENTENCES);
+  // MiniLM by repo id as well, twice: the second load must come from the Cache API alone
+  const hub = await LoopbackHub.start([{ id: HUB_REPO, commits: { [HUB_COMMIT]: folderFiles(checkpointDir('all-MiniLM-L6-v2')) }, refs: { main: HUB_COMMIT } }]);
+  const byName = ['hub', 'hub, cached'].map((how) => ({ name: `all-MiniLM-L6-v2 (${how})`, url: HUB_REPO, endpoint: hub.endpoint }));
   const job: BrowserJob = {
-    models: MODELS.map((name) => ({ name, url: `/models/${name}` })),
+    models: [...MODELS.map((name) => ({ name, url: `/models/${name}` })), ...byName],
     sentences,
     backend: 'wasm',
   };
@@ -124,15 +131,19 @@ test(`browser: Chromium embeds ${SENTENCES} STS-B sentences on the WASM backend 
     await chromium?.close();
     server.closeAllConnections();
     server.close();
+    await hub.close();
   }
+  const fetched = hub.requests.filter((r) => r.method === 'GET').map((r) => r.path);
+  t.equal(new Set(fetched).size, fetched.length, `by name: each of ${fetched.length} files fetched once, the second load served by the Cache API`);
+  t.ok(hub.requests.every((r) => r.authorization === undefined), 'by name: no token sent');
 
-  for (const name of MODELS) {
+  for (const { name } of job.models) {
     const result = results.find((candidate) => candidate.name === name);
     if (!result) {
       t.fail(`${name}: no vectors came back from the page`);
       continue;
     }
-    const golden = embeddingGolden(name);
+    const golden = embeddingGolden(name.startsWith('all-MiniLM-L6-v2') ? 'all-MiniLM-L6-v2' : name as CheckpointName);
     const { dimension } = result;
     const vectors = Array.from({ length: result.vectors.length / dimension }, (_, i) =>
       Float32Array.from(result.vectors.slice(i * dimension, (i + 1) * dimension)));

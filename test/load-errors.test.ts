@@ -66,7 +66,7 @@ test('load refuses bad folders with the file and the problem named', async (t) =
     fs.writeFileSync(path.join(dir, 'modules.json'), JSON.stringify(modules));
   })), /module "sentence_transformers\.models\.Dense" is not supported/, 'unsupported module');
   await rejects(t, load(minilm, { backend: 'gpu' }), /unknown backend 'gpu'.*valid backends: native, wasm, js/, 'unknown backend');
-  await rejects(t, load(42 as unknown as string), /must be a folder path, a URL, or an object of files/, 'not a model');
+  await rejects(t, load(42 as unknown as string), /must be a folder path, a repo id, a URL, or an object of files/, 'not a model');
 });
 
 test('a folder without modules.json pools like sentence-transformers: mean, no Normalize', async (t) => {
@@ -101,9 +101,13 @@ test('the same model from files in memory gives the same vectors as from its fol
     files[name] = fs.readFileSync(path.join(minilm, name), 'utf8');
   }
   files['model.safetensors'] = new Uint8Array(fs.readFileSync(path.join(minilm, 'model.safetensors')));
-  const fromBytes = await load(files, { backend: 'js' });
-  const fromFolder = await load(minilm, { backend: 'js' });
   const texts = ['A girl is styling her hair.', 'Three men are playing chess.'];
-  const [a, b] = [await fromBytes.encode(texts), await fromFolder.encode(texts)];
-  t.deepEqual(a.map((v) => Array.from(v)), b.map((v) => Array.from(v)), 'identical vectors');
+  // native runs every source in its worker thread, the files copied there
+  for (const backend of ['js', 'native']) {
+    const fromBytes = await load(files, { backend });
+    const fromFolder = await load(minilm, { backend });
+    const [a, b] = [await fromBytes.encode(texts), await fromFolder.encode(texts)];
+    t.deepEqual(a.map((v) => Array.from(v)), b.map((v) => Array.from(v)), `${backend}: identical vectors`);
+    await Promise.all([fromBytes.close(), fromFolder.close()]);
+  }
 });

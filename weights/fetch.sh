@@ -90,4 +90,31 @@ fi
 node "$here/make-random-minilm-l12.mjs" "$minilm" "$root/minilm-l12-random"
 check_sha "$root/minilm-l12-random/model.safetensors" fd5bdab4210de3df6c7f5f7e5df80b33b17627e4875b8f3d066e7190b69b0592
 
+# all-MiniLM-L6-v2 in the Hugging Face hub cache, laid out as huggingface_hub lays it out, so that
+# `sentvec embed --model sentence-transformers/all-MiniLM-L6-v2` (the default model) works offline:
+# blobs named by sha256 (the LFS weights) or git blob sha1 (the rest), snapshot links into them,
+# refs/main naming a fixed commit. A revision already cached (a real download) is left alone.
+hub="${HF_HUB_CACHE:-${HF_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/huggingface}/hub}"
+repo="$hub/models--sentence-transformers--all-MiniLM-L6-v2"
+commit=5e17ec0de5e17ec0de5e17ec0de5e17ec0de5e17
+cached="$(cat "$repo/refs/main" 2>/dev/null || true)"
+if [ -z "$cached" ] || [ ! -e "$repo/snapshots/$cached/model.safetensors" ]; then
+  rm -rf "$repo/snapshots/$commit"
+  mkdir -p "$repo/blobs" "$repo/refs"
+  (cd "$minilm" && find . -type f ! -name '.*' | sed 's|^\./||') | while read -r file; do
+    if [ "$file" = model.safetensors ]; then
+      etag="$minilm_sha"
+    else
+      etag="$({ printf 'blob %s\0' "$(stat -c %s "$minilm/$file")"; cat "$minilm/$file"; } | sha1sum | cut -d' ' -f1)"
+    fi
+    [ -f "$repo/blobs/$etag" ] || ln "$minilm/$file" "$repo/blobs/$etag" 2>/dev/null || cp "$minilm/$file" "$repo/blobs/$etag"
+    link="$repo/snapshots/$commit/$file"
+    mkdir -p "$(dirname "$link")"
+    ln -s "$(realpath --relative-to="$(dirname "$link")" "$repo/blobs/$etag")" "$link"
+  done
+  check_sha "$repo/snapshots/$commit/model.safetensors" "$minilm_sha"
+  printf '%s' "$commit" > "$repo/refs/main"
+  say "sentence-transformers/all-MiniLM-L6-v2 placed in the hub cache $hub"
+fi
+
 say "ready in $root"

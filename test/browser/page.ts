@@ -1,9 +1,10 @@
-// The page test/browser.test.ts opens in Chromium: loads each model of /job.json by URL through
-// the browser build, embeds the sentences and posts the vectors back, or the error it met.
+// The page test/browser.test.ts opens in Chromium: loads each model of /job.json by URL or by
+// repo id through the browser build, embeds the sentences and posts the vectors back, or the error it met.
 import { load, supportedWasmVariants } from '../../src/browser.js';
 
 export interface BrowserJob {
-  models: { name: string; url: string }[];
+  /** url is a URL, or a repo id fetched from the hub at endpoint. */
+  models: { name: string; url: string; endpoint?: string }[];
   sentences: string[];
   backend: string;
 }
@@ -23,9 +24,9 @@ const post = (path: string, body: unknown) =>
 
 try {
   const job: BrowserJob = await (await fetch('/job.json')).json();
-  for (const { name, url } of job.models) {
+  for (const { name, url, endpoint } of job.models) {
     const started = performance.now();
-    const model = await load(url, { backend: job.backend });
+    const model = await load(url, { backend: job.backend, endpoint });
     const vectors = await model.encode(job.sentences, { batchSize: 32 });
     const result: BrowserResult = {
       name,

@@ -1,0 +1,86 @@
+// Where a model's files come from: a folder, an http(s) base URL, the files themselves, or a
+// Hugging Face repo (fetched into the hub cache, then read as a folder). Every source answers the
+// same question, the bytes of a file by relative path, so load() and the worker thread treat them
+// alike. Nothing here imports a Node built-in at load time: the browser build reaches this file.
+
+/** The model's files by relative path ('config.json', '1_Pooling/config.json', …). */
+export type ModelFileMap = Record<string, string | Uint8Array | ArrayBuffer>;
+
+/** A folder path, a Hugging Face repo id, an http(s) base URL, or the files themselves. */
+export type ModelInput = string | URL | ModelFileMap;
+
+/** How to open a source again in another thread: plain data, so it crosses a worker boundary. */
+export type SourceSpec =
+  | { kind: 'folder'; dir: string }
+  | { kind: 'url'; href: string }
+  | { kind: 'files'; files: ModelFileMap };
+
+export interface ModelSource {
+  /** The folder, URL or '(files)' that paths are relative to; errors name files under it. */
+  readonly name: string;
+  readonly spec: SourceSpec;
+  /** A file's bytes, or undefined when the source has no such file. */
+  bytes(path: string): Promise<Uint8Array | undefined>;
+}
+
+/** Maps a whole file into memory, or returns undefined where it cannot (the file is then read). */
+export type FileMapper = (file: string) => Uint8Array | undefined;
+
+export function folderSource(dir: string, map?: FileMapper): ModelSource {
+  return {
+    name: dir,
+    spec: { kind: 'folder', dir },
+    async bytes(path) {
+      const mapped = map?.(`${dir}/${path}`);
+      if (mapped) return mapped;
+      const fs = await import('node:fs/promises');
+      try {
+        return await fs.readFile(`${dir}/${path}`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw new Error(`${dir}/${path}: cannot be read (${(error as Error).message})`, { cause: error });
+      }
+    },
+  };
+}
+
+export function urlSource(base: URL): ModelSource {
+  const root = base.href.endsWith('/') ? base : new URL(`${base.href}/`);
+  return {
+    name: root.href.replace(/\/$/, ''),
+    spec: { kind: 'url', href: root.href },
+    async bytes(path) {
+      const url = new URL(path, root);
+      const response = await fetch(url);
+      if (response.status === 404) return undefined;
+      if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status} ${response.statusText}`);
+      return new Uint8Array(await response.arrayBuffer());
+    },
+  };
+}
+
+export function filesSource(files: ModelFileMap): ModelSource {
+  const encoder = new TextEncoder();
+  return {
+    name: '(files)',
+    spec: { kind: 'files', files },
+    async bytes(path) {
+      const value = files[path];
+      if (value === undefined) return undefined;
+      if (typeof value === 'string') return encoder.encode(value);
+      return value instanceof Uint8Array ? value : new Uint8Array(value);
+    },
+  };
+}
+
+/** The source a spec describes; a folder's safetensors files go through `map` when given. */
+export function openSource(spec: SourceSpec, map?: FileMapper): ModelSource {
+  switch (spec.kind) {
+    case 'folder':
+      return folderSource(spec.dir, map);
+    case 'url':
+      return urlSource(new URL(spec.href));
+    case 'files':
+      return filesSource(spec.files);
+  }
+}
