@@ -38,7 +38,16 @@ const DTYPE_BITS: Readonly<Record<string, number>> = {
 // The limit the reference implementation enforces (safetensors tensor.rs, MAX_HEADER_SIZE).
 const MAX_HEADER_BYTES = 100_000_000;
 
-const describe = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
+// Short and bounded whatever the value: a header may nest arrays deeply enough to overflow a
+// recursive JSON.stringify, and a message should not repeat kilobytes of it.
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const flat = (item: unknown) => item === null || typeof item !== 'object';
+  if (Array.isArray(value) && !(value.length <= 8 && value.every(flat))) return `an array of ${value.length} items`;
+  if (!flat(value) && !Array.isArray(value)) return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
 const formatShape = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -111,14 +120,28 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
     tensors.set(name, { name, dtype, shape, file, begin: dataStart + begin, end: dataStart + end });
   }
 
+  // As the reference reader (safetensors tensor.rs, validate): the spans, in order, tile the data
+  // section from 0 to its very end. A header length a few bytes short still parses (headers end
+  // in padding spaces) but shifts every tensor; only this check catches it.
   const bySpan = [...tensors.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < bySpan.length; i++) {
-    const previous = bySpan[i - 1];
-    const current = bySpan[i];
-    if (current.begin < previous.end) {
-      throw new SafetensorsError(`${file}: tensor "${current.name}" (data_offsets [${current.begin - dataStart}, ` +
-        `${current.end - dataStart}]) overlaps tensor "${previous.name}" ([${previous.begin - dataStart}, ${previous.end - dataStart}])`);
+  let expected = dataStart;
+  let previous: TensorInfo | undefined;
+  for (const current of bySpan) {
+    const span = `data_offsets [${current.begin - dataStart}, ${current.end - dataStart}]`;
+    if (current.begin < expected) {
+      throw new SafetensorsError(`${file}: tensor "${current.name}" (${span}) overlaps tensor "${previous!.name}" ` +
+        `([${previous!.begin - dataStart}, ${previous!.end - dataStart}])`);
     }
+    if (current.begin > expected) {
+      throw new SafetensorsError(`${file}: tensor "${current.name}" (${span}) starts at ${current.begin - dataStart}, ` +
+        `expected ${expected - dataStart}${previous ? ` where tensor "${previous.name}" ends` : ''}: the data section has a gap`);
+    }
+    expected = current.end;
+    previous = current;
+  }
+  if (expected !== bytes.length) {
+    throw new SafetensorsError(`${file}: ${bytes.length - expected} bytes after the last tensor in the ${dataLength}-byte ` +
+      'data section: the header length or data_offsets are wrong, or bytes were appended');
   }
   return { file, metadata, tensors, bytes };
 }

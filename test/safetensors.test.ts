@@ -356,3 +356,33 @@ test('all-MiniLM-L6-v2 split into two shards + index reads back tensor for tenso
   }
   t.end();
 });
+
+test('the data section must be exactly the tensors back to back: no gap, no trailing bytes, no short header', (t) => {
+  const entry = (offsets: number[]) => ({ dtype: 'U8', shape: [offsets[1] - offsets[0]], data_offsets: offsets });
+  const cases: [string, Uint8Array, string[]][] = [
+    ['trailing bytes', rawSafetensors({ a: entry([0, 4]) }, new Uint8Array(8)), ['4 bytes after the last tensor', '8-byte data section']],
+    ['a gap before the first tensor', rawSafetensors({ a: entry([4, 8]) }, new Uint8Array(8)), ['tensor "a"', '[4, 8]', 'starts at 4', 'expected 0']],
+    ['a gap between tensors', rawSafetensors({ a: entry([0, 4]), b: entry([6, 8]) }, new Uint8Array(8)), ['tensor "b"', 'starts at 6', 'expected 4']],
+    ['no tensors, but data', rawSafetensors({}, new Uint8Array(8)), ['8 bytes after the last tensor']],
+  ];
+  for (const [label, bytes, mentions] of cases) {
+    throwsSafetensorsError(t, () => parseSafetensors(bytes, 'bad.safetensors'), ['bad.safetensors', ...mentions], label);
+  }
+  const real = fs.readFileSync(path.join(checkpointDir('all-MiniLM-L6-v2'), 'model.safetensors'));
+  const headerLength = Number(real.readBigUInt64LE(0));
+  for (let short = 1; short <= 7; short++) {
+    const mutated = Buffer.from(real);
+    mutated.writeBigUInt64LE(BigInt(headerLength - short), 0);
+    throwsSafetensorsError(t, () => parseSafetensors(mutated, 'short.safetensors'), ['short.safetensors'], `header length ${short} bytes short`);
+  }
+  t.end();
+});
+
+test('__metadata__ must be a flat map of strings, however deeply a value nests', (t) => {
+  const deep = `{"__metadata__":{"format":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`;
+  throwsSafetensorsError(t, () => parseSafetensors(rawSafetensors(deep, new Uint8Array(0)), 'deep.safetensors'),
+    ['deep.safetensors', '__metadata__ "format"', 'must be a string', 'an array'], 'a deeply nested metadata value');
+  throwsSafetensorsError(t, () => parseSafetensors(rawSafetensors({ __metadata__: 'pt' }, new Uint8Array(0)), 'meta.safetensors'),
+    ['meta.safetensors', '__metadata__ must be an object', '"pt"'], '__metadata__ a string');
+  t.end();
+});
