@@ -481,10 +481,11 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
     ~Descriptor() {
       if (fd >= 0) ::close(fd);
     }
-  } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};  // a FIFO would block open() for a writer
   if (file.fd < 0) problem("open");
   struct stat status;
   if (::fstat(file.fd, &status) != 0) problem("stat");
+  if (!S_ISREG(status.st_mode)) args.fail("cannot map " + path + ": not a regular file");
   const size_t size = static_cast<size_t>(status.st_size);
   if (size == 0) return Napi::ArrayBuffer::New(info.Env(), 0);
   // Private and writable, so a stray write changes this process's copy of a page, never the file

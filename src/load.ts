@@ -41,13 +41,7 @@ function folderSource(dir: string, map?: FileMapper): ModelSource {
     async bytes(path) {
       const mapped = map?.(`${dir}/${path}`);
       if (mapped) return mapped;
-      const fs = await import('node:fs/promises');
-      try {
-        return await fs.readFile(`${dir}/${path}`);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new Error(`${dir}/${path}: cannot be read (${(error as Error).message})`);
-      }
+      return (await import('./model-file.js')).readModelFile(`${dir}/${path}`);
     },
   };
 }

@@ -55,8 +55,31 @@ const isNonNegativeInteger = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
-  if (bytes.length < 8) {
-    throw new SafetensorsError(`${file}: truncated: ${bytes.length} bytes, too short for the 8-byte header length`);
+  return { file, ...parseHeader(bytes, file, bytes.length), bytes };
+}
+
+/**
+ * The bytes a safetensors file needs before its header can be checked: the 8-byte length and the
+ * header it declares (at most the size limit), or the whole file when shorter.
+ */
+export function safetensorsHeadLength(lengthPrefix: Uint8Array, fileLength: number): number {
+  if (lengthPrefix.length < 8) return Math.min(fileLength, 8);
+  const declared = new DataView(lengthPrefix.buffer, lengthPrefix.byteOffset, 8).getBigUint64(0, true);
+  return Math.min(fileLength, 8 + Math.min(Number(declared), MAX_HEADER_BYTES));
+}
+
+/**
+ * Validates a file of `fileLength` bytes from its first safetensorsHeadLength bytes, before the
+ * data is read: a file longer or shorter than its header accounts for is refused unread.
+ */
+export function checkSafetensorsHeader(head: Uint8Array, file: string, fileLength: number): void {
+  parseHeader(head, file, fileLength);
+}
+
+/** Header fields of a file of `fileLength` bytes whose first bytes (at least 8 + header length) are `bytes`. */
+function parseHeader(bytes: Uint8Array, file: string, fileLength: number): Omit<SafetensorsFile, 'file' | 'bytes'> {
+  if (fileLength < 8) {
+    throw new SafetensorsError(`${file}: truncated: ${fileLength} bytes, too short for the 8-byte header length`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declaredLength = view.getBigUint64(0, true);
@@ -64,9 +87,9 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
     throw new SafetensorsError(`${file}: header length ${declaredLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   }
   const headerLength = Number(declaredLength);
-  if (8 + headerLength > bytes.length) {
+  if (8 + headerLength > fileLength) {
     throw new SafetensorsError(
-      `${file}: header length ${headerLength} runs past the end of the file (${bytes.length} bytes): truncated?`);
+      `${file}: header length ${headerLength} runs past the end of the file (${fileLength} bytes): truncated?`);
   }
 
   let headerText: string;
@@ -86,7 +109,7 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
   }
 
   const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
+  const dataLength = fileLength - dataStart;
   let metadata: Record<string, string> = {};
   const tensors = new Map<string, TensorInfo>();
   for (const [name, entry] of Object.entries(header)) {
@@ -139,11 +162,11 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
     expected = current.end;
     previous = current;
   }
-  if (expected !== bytes.length) {
-    throw new SafetensorsError(`${file}: ${bytes.length - expected} bytes after the last tensor in the ${dataLength}-byte ` +
+  if (expected !== fileLength) {
+    throw new SafetensorsError(`${file}: ${fileLength - expected} bytes after the last tensor in the ${dataLength}-byte ` +
       'data section: the header length or data_offsets are wrong, or bytes were appended');
   }
-  return { file, metadata, tensors, bytes };
+  return { metadata, tensors };
 }
 
 function parseMetadata(entry: unknown, file: string): Record<string, string> {

@@ -1,5 +1,6 @@
 // Bad folders, files and inputs give an Error that names what is wrong, never a crash or a
 // silently wrong vector; the same model loads from a folder and from bytes alike.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -106,4 +107,33 @@ test('the same model from files in memory gives the same vectors as from its fol
   const texts = ['A girl is styling her hair.', 'Three men are playing chess.'];
   const [a, b] = [await fromBytes.encode(texts), await fromFolder.encode(texts)];
   t.deepEqual(a.map((v) => Array.from(v)), b.map((v) => Array.from(v)), 'identical vectors');
+});
+
+/** Settles with the promise, or rejects after `seconds`: a hang is a failure, not a stuck test. */
+function within<T>(promise: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+test('model files must be regular files: a device or a FIFO is refused at once, on every backend', async (t) => {
+  const devZero = variant((dir) => {
+    fs.rmSync(path.join(dir, 'model.safetensors'));
+    fs.symlinkSync('/dev/zero', path.join(dir, 'model.safetensors'));
+  });
+  const fifo = variant((dir) => {
+    fs.rmSync(path.join(dir, 'model.safetensors'));
+    execFileSync('mkfifo', [path.join(dir, 'model.safetensors')]);
+  });
+  const fifoTokenizer = variant((dir) => {
+    fs.rmSync(path.join(dir, 'tokenizer.json'));
+    execFileSync('mkfifo', [path.join(dir, 'tokenizer.json')]);
+  });
+  for (const backend of ['native', 'wasm', 'js']) {
+    await rejects(t, within(load(devZero, { backend }), 20), /model\.safetensors: not a regular file \(a character device\)/, `${backend}: /dev/zero`);
+    await rejects(t, within(load(fifo, { backend }), 20), /model\.safetensors: not a regular file \(a FIFO\)/, `${backend}: a FIFO`);
+    await rejects(t, within(load(fifoTokenizer, { backend }), 20), /tokenizer\.json: not a regular file \(a FIFO\)/, `${backend}: a FIFO tokenizer.json`);
+  }
 });
