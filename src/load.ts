@@ -135,7 +135,8 @@ async function readConfig(source: ModelSource): Promise<Record<string, unknown>>
 }
 
 async function inlineRunner(source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: HeadModules): Promise<InlineRunner<unknown>> {
-  return new InlineRunner(kernels, encoderFor(kernels, await checkpointOf(source), config, `${source.name}/config.json`), head);
+  const checkpoint = await checkpointOf(source);
+  return new InlineRunner(kernels, encoderFor(kernels, checkpoint, config, `${source.name}/config.json`), head, checkpoint.fileList());
 }
 
 /** The worker thread's half of load(): the graph over `backend` from a model folder. */

@@ -35,6 +35,8 @@ export class InlineRunner<Buf> implements BatchRunner {
     private readonly kernels: Kernels<Buf>,
     private readonly encoder: Encoder<Buf>,
     private readonly head: HeadModules,
+    /** The weight files, named when the forward pass overflows. */
+    private readonly weightFiles: string,
   ) {
     this.backend = kernels.name;
     this.hiddenSize = encoder.hiddenSize;
@@ -67,6 +69,15 @@ export class InlineRunner<Buf> implements BatchRunner {
     } finally {
       k.free(pooled);
       k.free(hidden);
+    }
+    // Finite weights can still overflow float32 on the way (a torch model gives inf or NaN there
+    // too); a vector that is not finite is refused rather than returned.
+    for (const vector of vectors) {
+      const bad = vector.find((value) => value - value !== 0);
+      if (bad !== undefined) {
+        throw new Error(`${this.weightFiles}: the forward pass gave a vector that is not finite (${bad}): ` +
+          'weights large enough to overflow float32');
+      }
     }
     if (this.head.normalize) vectors.forEach(normalizeL2);
     return vectors;

@@ -247,7 +247,11 @@ export class Checkpoint {
     return [...this.tensors.keys()];
   }
 
-  /** float32 values of `name`, checked against `shape`: a zero-copy view for aligned F32, a converted copy otherwise. Missing tensor or wrong shape → SafetensorsError naming both. */
+  /**
+   * float32 values of `name`, checked against `shape`: always a copy the caller owns, so the model
+   * never depends on the file's bytes (or a mapping of them) after load, and checked to be finite.
+   * Missing tensor, wrong shape or a NaN/±inf value → SafetensorsError naming the file and tensor.
+   */
   float32(name: string, shape: readonly number[]): Float32Array {
     const tensor = this.tensors.get(name);
     if (!tensor) throw new SafetensorsError(`tensor "${name}" (shape ${formatShape(shape)}) not found in ${this.fileList()}`);
@@ -258,23 +262,41 @@ export class Checkpoint {
     }
     const count = shape.reduce((product, size) => product * size, 1);
     const byteOffset = bytes.byteOffset + info.begin;
-    const data = new DataView(bytes.buffer, byteOffset, info.end - info.begin);
-    switch (info.dtype) {
-      case 'F32':
-        if (LITTLE_ENDIAN && byteOffset % 4 === 0) return new Float32Array(bytes.buffer, byteOffset, count);
-        return f32Copy(data, count);
-      case 'F16':
-        return f16ToF32(data, count);
-      case 'BF16':
-        return bf16ToF32(data, count);
-      default:
-        throw new SafetensorsError(`${where}: dtype ${info.dtype} cannot be read as float32 (F32, F16 and BF16 can)`);
+    const values = decodeFloat32(info.dtype, new DataView(bytes.buffer, byteOffset, info.end - info.begin), count);
+    if (!values) throw new SafetensorsError(`${where}: dtype ${info.dtype} cannot be read as float32 (F32, F16 and BF16 can)`);
+    const bad = firstNonFinite(values);
+    if (bad >= 0) {
+      throw new SafetensorsError(`${where}: element ${bad} is ${values[bad]}; weights must be finite (the file is corrupt, ` +
+        'or the model diverged in training)');
     }
+    return values;
   }
 
-  private fileList(): string {
+  /** The files the tensors come from, for messages. */
+  fileList(): string {
     return this.fileNames.join(', ') || 'no files';
   }
+}
+
+/** `count` values of an F32, F16 or BF16 tensor's bytes as a new Float32Array; undefined for other dtypes. */
+export function decodeFloat32(dtype: string, data: DataView, count: number): Float32Array | undefined {
+  switch (dtype) {
+    case 'F32':
+      return LITTLE_ENDIAN && data.byteOffset % 4 === 0
+        ? new Float32Array(data.buffer, data.byteOffset, count).slice() : f32Copy(data, count);
+    case 'F16':
+      return f16ToF32(data, count);
+    case 'BF16':
+      return bf16ToF32(data, count);
+    default:
+      return undefined;
+  }
+}
+
+/** Index of the first NaN or ±inf, or -1: x − x is 0 for every finite x and NaN otherwise. */
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (values[i] - values[i] !== 0) return i;
+  return -1;
 }
 
 // A Float32Array view needs 4-byte alignment and native little-endian order; otherwise copy.

@@ -11,7 +11,7 @@ import { checkpointDir } from './fixtures.js';
 const minilm = checkpointDir('all-MiniLM-L6-v2');
 
 const variants: string[] = [];
-process.on('exit', () => variants.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+test.onFinish(() => variants.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 /** A copy of the MiniLM folder (weights linked) with `change` applied to it. */
 function variant(change: (dir: string) => void): string {
