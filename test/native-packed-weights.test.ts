@@ -1,7 +1,7 @@
 // Linear weights packed once by the addon (the path every model takes): the same values as the
 // weight in PyTorch layout at every ISA level, checked against the N and K they were packed for,
 // and, packed from a mapped safetensors file, with the mapping still reading the file's bytes
-// after packLinear and releaseMapped give its pages back.
+// after packLinear, and unmapFile ends the mapping for good.
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'tape';
@@ -62,11 +62,11 @@ test('packLinear: a packed weight is only taken for the shape it was packed for'
   t.ok(out.every(Number.isFinite), 'the right shape runs');
 });
 
-test('packLinear from a mapped file; releaseMapped keeps the mapping reading the file', async (t) => {
+test('packLinear from a mapped file; unmapFile detaches and unmaps it, once', async (t) => {
   const addon = await nativeAddonOrSkip(t);
   if (!addon) return;
-  if (!addon.mapFile || !addon.releaseMapped) {
-    t.fail('the addon has no mapFile/releaseMapped');
+  if (!addon.mapFile || !addon.unmapFile) {
+    t.fail('the addon has no mapFile/unmapFile');
     return;
   }
   const file = path.join(checkpointDir('all-MiniLM-L6-v2'), 'model.safetensors');
@@ -79,10 +79,15 @@ test('packLinear from a mapped file; releaseMapped keeps the mapping reading the
   const fromMapping = addon.packLinear(mapped.float32(name, [N, K]), N, K);
   const fromCopy = addon.packLinear(copied.float32(name, [N, K]), N, K);
   t.equal(firstDifference(fromMapping, fromCopy), -1, 'packing the mapped tensor equals packing a read copy');
-  addon.releaseMapped(mappedBuffer);
-  const again = new Uint8Array(mappedBuffer);
-  t.ok(Buffer.compare(Buffer.from(again.buffer, again.byteOffset, again.byteLength), read) === 0,
-    'after packLinear and releaseMapped the mapping still holds the file\'s bytes');
-  t.throws(() => addon.releaseMapped!(new ArrayBuffer(8)), /releaseMapped: buffer must be an ArrayBuffer from mapFile/, 'an unmapped buffer');
-  t.throws(() => addon.releaseMapped!(new Float32Array(2) as unknown as ArrayBuffer), /releaseMapped: buffer must be an ArrayBuffer from mapFile/, 'a typed array');
+  const view = new Uint8Array(mappedBuffer);
+  addon.unmapFile(mappedBuffer);
+  t.equal(mappedBuffer.byteLength, 0, 'the buffer is detached');
+  t.equal(view.length, 0, 'views of it are empty');
+  t.doesNotThrow(() => addon.unmapFile!(mappedBuffer), 'unmapping twice is a no-op');
+  t.equal(firstDifference(addon.packLinear(copied.float32(name, [N, K]), N, K), fromMapping), -1, 'the packed copy outlives the mapping');
+  const remapped = addon.mapFile(file);
+  t.ok(Buffer.compare(Buffer.from(remapped), read) === 0, 'a new mapping of the file reads its bytes');
+  addon.unmapFile(remapped);
+  t.throws(() => addon.unmapFile!(new ArrayBuffer(8)), /unmapFile: buffer must be an ArrayBuffer from mapFile/, 'a buffer never mapped');
+  t.throws(() => addon.unmapFile!(new Float32Array(2) as unknown as ArrayBuffer), /unmapFile: buffer must be an ArrayBuffer from mapFile/, 'a typed array');
 });
