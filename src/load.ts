@@ -5,7 +5,7 @@ import { withShapeChecks, type Kernels } from './backend/kernels.js';
 import { SentenceModel } from './encoder.js';
 import { BertModel, bertConfig } from './models/bert.js';
 import { MPNetModel, mpnetConfig } from './models/mpnet.js';
-import { configNumber, type Encoder } from './models/transformer.js';
+import { configInteger, type Encoder } from './models/transformer.js';
 import { sentenceModules } from './pooling.js';
 import { InlineRunner, type BatchRunner, type HeadModules } from './runner.js';
 import { Checkpoint, parseSafetensors, shardFiles, type SafetensorsFile } from './safetensors.js';
@@ -127,11 +127,16 @@ async function readConfig(source: ModelSource): Promise<Record<string, unknown>>
   const file = `${source.name}/config.json`;
   const configText = await text(source, 'config.json');
   if (configText === undefined) throw new Error(`${file}: missing; is ${source.name} a sentence-transformers model folder?`);
+  let config: unknown;
   try {
-    return JSON.parse(configText);
+    config = JSON.parse(configText);
   } catch (error) {
     throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
   }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new Error(`${file}: must be a JSON object, found ${Array.isArray(config) ? 'an array' : String(config)}`);
+  }
+  return config as Record<string, unknown>;
 }
 
 async function inlineRunner(source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: HeadModules): Promise<InlineRunner<unknown>> {
@@ -154,7 +159,7 @@ export async function load(input: ModelInput, options: LoadOptions = {}): Promis
   const modules = await sentenceModules(
     { modules: await text(source, 'modules.json'), read: (path) => text(source, path) },
     source.name,
-    configNumber(config, 'hidden_size', `${source.name}/config.json`),
+    configInteger(config, 'hidden_size', `${source.name}/config.json`),
   );
   const head: HeadModules = { pooling: modules.pooling, normalize: modules.normalize };
   const inWorker = kernels.name === 'native' && options.worker !== false && typeof input === 'string' && !/^https?:/i.test(input);
@@ -178,9 +183,16 @@ export async function load(input: ModelInput, options: LoadOptions = {}): Promis
   }
   const runner = await starting;
   const maxSeqLength = modules.maxSeqLength ?? Math.min(runner.maxTokens, tokenizerMaxLength(tokenizerFiles) ?? Infinity);
-  if (maxSeqLength > runner.maxTokens) {
+  const lengthFile = `${source.name}/${modules.maxSeqLength === undefined ? 'tokenizer_config.json' : 'sentence_bert_config.json'}`;
+  try {
+    if (maxSeqLength > runner.maxTokens) {
+      throw new Error(`${lengthFile}: max_seq_length ${maxSeqLength} exceeds the ${runner.maxTokens} positions the model has`);
+    }
+    const configFile = `${source.name}/config.json`;
+    tokenizer.checkFits(configInteger(config, 'vocab_size', configFile), maxSeqLength, configFile, lengthFile);
+  } catch (error) {
     await runner.close();
-    throw new Error(`${source.name}/sentence_bert_config.json: max_seq_length ${maxSeqLength} exceeds the ${runner.maxTokens} positions the model has`);
+    throw error;
   }
   return new SentenceModel(runner, tokenizer, modules, maxSeqLength);
 }
