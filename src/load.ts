@@ -6,6 +6,7 @@ import { SentenceModel } from './encoder.js';
 import { BertModel, bertConfig } from './models/bert.js';
 import { MPNetModel, mpnetConfig } from './models/mpnet.js';
 import { configInteger, type Encoder } from './models/transformer.js';
+import { parseJsonText } from './json.js';
 import { sentenceModules } from './pooling.js';
 import { InlineRunner, type BatchRunner, type HeadModules } from './runner.js';
 import { Checkpoint, parseSafetensors, shardFiles, type SafetensorsFile } from './safetensors.js';
@@ -52,6 +53,8 @@ function urlSource(base: URL): ModelSource {
     name: root.href.replace(/\/$/, ''),
     async bytes(path) {
       const url = new URL(path, root);
+      // the callers validate paths; this guards the rule that nothing is fetched from outside root
+      if (!url.href.startsWith(root.href)) throw new Error(`${root.href}: refusing to fetch ${url.href}, outside the model's URL`);
       const response = await fetch(url);
       if (response.status === 404) return undefined;
       if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status} ${response.statusText}`);
@@ -127,12 +130,7 @@ async function readConfig(source: ModelSource): Promise<Record<string, unknown>>
   const file = `${source.name}/config.json`;
   const configText = await text(source, 'config.json');
   if (configText === undefined) throw new Error(`${file}: missing; is ${source.name} a sentence-transformers model folder?`);
-  let config: unknown;
-  try {
-    config = JSON.parse(configText);
-  } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
-  }
+  const config = parseJsonText(configText, file);
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new Error(`${file}: must be a JSON object, found ${Array.isArray(config) ? 'an array' : String(config)}`);
   }

@@ -1,7 +1,9 @@
-// Safetensors checkpoints from bytes: header parsing, validation, zero-copy float32 views.
+// Safetensors checkpoints from bytes: header parsing, validation, float32 copies of tensors.
 // Format: https://github.com/huggingface/safetensors#format — an 8-byte little-endian header
 // length n, n bytes of UTF-8 JSON, then the data section that every data_offsets pair indexes.
 // Bytes in, never files, so the same code runs in browsers and edge runtimes.
+
+import { parseJsonText } from './json.js';
 
 export class SafetensorsError extends Error {
   constructor(message: string) {
@@ -98,12 +100,7 @@ function parseHeader(bytes: Uint8Array, file: string, fileLength: number): Omit<
   } catch {
     throw new SafetensorsError(`${file}: header is not valid UTF-8`);
   }
-  let header: unknown;
-  try {
-    header = JSON.parse(headerText);
-  } catch (error) {
-    throw new SafetensorsError(`${file}: header is not valid JSON (${(error as Error).message})`);
-  }
+  const header = parseJsonText(headerText, `${file}: header`, SafetensorsError);
   if (!isPlainObject(header)) {
     throw new SafetensorsError(`${file}: header must be a JSON object, found ${Array.isArray(header) ? 'an array' : describe(header)}`);
   }
@@ -182,12 +179,7 @@ function parseMetadata(entry: unknown, file: string): Record<string, string> {
 
 /** tensor name → shard file name, from a model.safetensors.index.json. */
 function parseIndex(indexJson: string, file: string): Map<string, string> {
-  let index: unknown;
-  try {
-    index = JSON.parse(indexJson);
-  } catch (error) {
-    throw new SafetensorsError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
+  const index = parseJsonText(indexJson, file, SafetensorsError);
   if (!isPlainObject(index) || !isPlainObject(index.weight_map)) {
     throw new SafetensorsError(`${file}: expected an object with a "weight_map" object`);
   }
@@ -195,12 +187,17 @@ function parseIndex(indexJson: string, file: string): Map<string, string> {
   for (const [name, shard] of Object.entries(index.weight_map)) {
     // The loader joins shard names onto the checkpoint folder or URL, so anything that could
     // leave it (separators, "..", drive letters) is refused.
-    if (typeof shard !== 'string' || !/^[^/\\:\0]+$/.test(shard) || shard === '.' || shard === '..') {
+    if (!isPlainFileName(shard)) {
       throw new SafetensorsError(`${file}: tensor "${name}": shard must be a plain file name, found ${describe(shard)}`);
     }
     weightMap.set(name, shard);
   }
   return weightMap;
+}
+
+/** A name the loader may join onto a model folder or URL: one path segment, not "." or "..", no drive letter or scheme. */
+export function isPlainFileName(name: unknown): name is string {
+  return typeof name === 'string' && /^[^/\\:\0]+$/.test(name) && name !== '.' && name !== '..';
 }
 
 /** Shard file names listed by a model.safetensors.index.json, validated (each name a plain file name, no paths). */
