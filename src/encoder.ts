@@ -56,12 +56,15 @@ export class SentenceModel {
   }
 
   /** One vector per text, in input order. */
-  async encode(texts: readonly string[], options: EncodeOptions = {}): Promise<Float32Array[]> {
+  async encode(texts: readonly string[], options?: EncodeOptions | null): Promise<Float32Array[]> {
     if (!Array.isArray(texts)) throw new TypeError('encode(texts): texts must be an array of strings');
+    if (options !== undefined && options !== null && typeof options !== 'object') {
+      throw new TypeError(`encode: options must be an object, got ${typeof options}`);
+    }
     texts.forEach((text, i) => {
       if (typeof text !== 'string') throw new TypeError(`encode(texts): texts[${i}] is a ${typeof text}, not a string`);
     });
-    const batchSize = options.batchSize ?? 32;
+    const batchSize = options?.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`encode: batchSize must be a positive integer, got ${batchSize}`);
     }

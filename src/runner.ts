@@ -30,6 +30,7 @@ export class InlineRunner<Buf> implements BatchRunner {
   readonly backend: BackendName;
   readonly hiddenSize: number;
   readonly maxTokens: number;
+  private closed = false;
 
   constructor(
     private readonly kernels: Kernels<Buf>,
@@ -46,10 +47,14 @@ export class InlineRunner<Buf> implements BatchRunner {
   /** Lets other work run before each batch, so a long encode does not hold the event loop. */
   async run(sequences: Int32Array[]): Promise<Float32Array[]> {
     await nextTurn();
+    if (this.closed) throw new Error('the model was closed');
     return this.runNow(sequences);
   }
 
-  async close(): Promise<void> {}
+  /** Later runs fail, as they do once a worker runner has stopped its thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 
   /** Runs the batch's sequences back to back through the graph, pools every configured mode. */
   runNow(sequences: Int32Array[]): Float32Array[] {
