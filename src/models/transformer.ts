@@ -204,13 +204,14 @@ export interface PackedBatch {
 export function packedBatch(sequences: readonly Int32Array[]): PackedBatch {
   const lengths = Int32Array.from(sequences, (sequence) => sequence.length);
   const M = lengths.reduce((sum, length) => sum + length, 0);
+  // a loop, not Math.max(...lengths): spreading a large batch overflows the call stack
   const ids = new Int32Array(M);
   let at = 0;
   for (const sequence of sequences) {
     ids.set(sequence, at);
     at += sequence.length;
   }
-  return { ids, lengths, M, T: Math.max(...lengths) };
+  return { ids, lengths, M, T: lengths.reduce((longest, length) => Math.max(longest, length), 0) };
 }
 
 /** One encoder layer over act.hidden (M,C), in place. */
