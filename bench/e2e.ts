@@ -116,7 +116,8 @@ async function breakdown(name: CheckpointName): Promise<Breakdown[]> {
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   const totals = new Map<string, { calls: number; seconds: number }>();
   const kernels = timed(await loadNativeKernels(), totals);
-  const runner = new InlineRunner(kernels, encoderFor(kernels, checkpoint, config, 'config.json', 'f32'), { pooling: ['mean'], normalize: false });
+  const runner = new InlineRunner(kernels, encoderFor(kernels, checkpoint, config, 'config.json', 'f32'), { pooling: ['mean'], normalize: false },
+    checkpoint.fileList());
   return BREAKDOWN_BATCHES.map((batch) => {
     const batches = Array.from({ length: BREAKDOWN_FORWARDS }, (_, i) => tokenized.slice(i * batch, (i + 1) * batch));
     runner.runNow(batches[0]);

@@ -22,7 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fmaPeak", Napi::Function::New(env, sentvec::FmaPeak, "fmaPeak"));
 #if defined(__unix__) || defined(__APPLE__)
   exports.Set("mapFile", Napi::Function::New(env, sentvec::MapFile, "mapFile"));
-  exports.Set("releaseMapped", Napi::Function::New(env, sentvec::ReleaseMapped, "releaseMapped"));
+  exports.Set("unmapFile", Napi::Function::New(env, sentvec::UnmapFile, "unmapFile"));
 #endif
   return exports;
 }

@@ -6,6 +6,7 @@
 #include "binding.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -174,6 +175,7 @@ double process_cpu_seconds() {
 // The files mapFile mapped, by start address. Worker threads share them, hence the lock.
 struct OwnedRange {
   uint64_t floats;  // bytes / 4
+  uint64_t id = 0;  // tells a mapping from a later one at the same address
 };
 class OwnedRanges {
  public:
@@ -184,6 +186,14 @@ class OwnedRanges {
   void remove(const void* start) {
     std::lock_guard<std::mutex> lock(mutex_);
     ranges_.erase(reinterpret_cast<uintptr_t>(start));
+  }
+  // Removes the range at `start` if it is still the one tagged `id`; true if this call removed it.
+  bool take(const void* start, uint64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = ranges_.find(reinterpret_cast<uintptr_t>(start));
+    if (it == ranges_.end() || it->second.id != id) return false;
+    ranges_.erase(it);
+    return true;
   }
   // The range that starts exactly at `start`.
   bool starting_at(const void* start, OwnedRange* found) const {
@@ -510,8 +520,8 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
 
 #if defined(__unix__) || defined(__APPLE__)
 // mapFile(path) → ArrayBuffer over a private copy-on-write mapping of the whole file, unmapped
-// when the buffer is collected. The weights are read in place from the page cache: no copy of
-// the file is made, and no anonymous memory holds it.
+// by unmapFile or when the buffer is collected. Loading reads the weights from the page cache
+// without a copy of the whole file in memory; the model keeps its own copies, not the mapping.
 Napi::Value MapFile(const Napi::CallbackInfo& info) {
   const Arguments args(info, "mapFile", 1);
   const std::string path = args.string(0, "path");
@@ -521,10 +531,11 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
     ~Descriptor() {
       if (fd >= 0) ::close(fd);
     }
-  } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};  // a FIFO would block open() for a writer
   if (file.fd < 0) problem("open");
   struct stat status;
   if (::fstat(file.fd, &status) != 0) problem("stat");
+  if (!S_ISREG(status.st_mode)) args.fail("cannot map " + path + ": not a regular file");
   const size_t size = static_cast<size_t>(status.st_size);
   if (size == 0) return Napi::ArrayBuffer::New(info.Env(), 0);
   // Private and writable, so a stray write changes this process's copy of a page, never the file
@@ -532,25 +543,31 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
   // word-embedding table) never count against the process.
   void* data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, file.fd, 0);
   if (data == MAP_FAILED) problem("map");
-  mapped_files().add(data, OwnedRange{size / sizeof(float)});
-  return Napi::ArrayBuffer::New(info.Env(), data, size, [size](Napi::Env, void* mapped) {
-    mapped_files().remove(mapped);
-    ::munmap(mapped, size);
+  static std::atomic<uint64_t> next_id{1};
+  const uint64_t id = next_id++;
+  mapped_files().add(data, OwnedRange{size / sizeof(float), id});
+  // Unmapped here unless unmapFile did it first.
+  return Napi::ArrayBuffer::New(info.Env(), data, size, [size, id](Napi::Env, void* mapped) {
+    if (mapped_files().take(mapped, id)) ::munmap(mapped, size);
   });
 }
 #endif
 
 #if defined(__unix__) || defined(__APPLE__)
-// releaseMapped(buffer): gives the pages of a mapFile mapping back to the OS; the mapping stays
-// valid and reads the file's bytes again where touched.
-Napi::Value ReleaseMapped(const Napi::CallbackInfo& info) {
-  const Arguments args(info, "releaseMapped", 1);
+// unmapFile(buffer): detaches a mapFile buffer (JavaScript sees it empty from then on, so nothing
+// can read the pages) and unmaps it now, so the model no longer depends on the file: a file
+// truncated or rewritten after load can neither crash the process (SIGBUS) nor change a weight.
+Napi::Value UnmapFile(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "unmapFile", 1);
   if (!info[0].IsArrayBuffer()) args.fail("buffer must be an ArrayBuffer from mapFile");
   Napi::ArrayBuffer buffer = info[0].As<Napi::ArrayBuffer>();
+  if (buffer.ByteLength() == 0) return info.Env().Undefined();  // an empty file, or unmapped already
+  void* data = buffer.Data();
+  const size_t size = buffer.ByteLength();
   OwnedRange mapping;
-  if (buffer.ByteLength() == 0) return info.Env().Undefined();
-  if (!mapped_files().starting_at(buffer.Data(), &mapping)) args.fail("buffer must be an ArrayBuffer from mapFile");
-  if (::madvise(buffer.Data(), buffer.ByteLength(), MADV_DONTNEED) != 0) args.fail(std::string("madvise: ") + std::strerror(errno));
+  if (!mapped_files().starting_at(data, &mapping)) args.fail("buffer must be an ArrayBuffer from mapFile");
+  buffer.Detach();
+  if (mapped_files().take(data, mapping.id)) ::munmap(data, size);
   return info.Env().Undefined();
 }
 #endif

@@ -198,9 +198,11 @@ template <> inline vf splat<vf>(float x) { return vbroadcast(x); }
 
 // e^x, Cephes expf: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6 polynomial, 2^n by
 // exponent bits. Relative error below 2e-7 over the clamped range; inputs below −87.3 return
-// ~1e-38 instead of 0, which no softmax or GELU here can tell apart.
+// ~1e-38 instead of 0, which no softmax or GELU here can tell apart. A NaN input stays NaN, as in
+// torch: the clamp bound comes first because vmax/vmin return their second operand when either
+// is NaN (maxps/minps, and the scalar a > b ? a : b), and NEON's propagate NaN anyway.
 template <class T> inline T exp_approx(T x) {
-  x = vmin(vmax(x, splat<T>(-87.3f)), splat<T>(88.0f));
+  x = vmin(splat<T>(88.0f), vmax(splat<T>(-87.3f), x));
   const T n = vround(vmul(x, splat<T>(1.44269504088896341f)));
   T r = vfma(n, splat<T>(-0.693359375f), x);
   r = vfma(n, splat<T>(2.12194440e-4f), r);

@@ -175,6 +175,14 @@ async function main(): Promise<void> {
   }
 }
 
+// A reader that stops early (sentvec embed … | head -1) is not an error; any other failure to
+// write (a full disk) is one line, like every other error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`sentvec: cannot write the output: ${error.message}\n`);
+  process.exit(1);
+});
+
 main().catch((error: Error) => {
   process.stderr.write(`sentvec: ${error.message.split('\n')[0]}${error instanceof UsageError ? ` (sentvec --help for usage)` : ''}\n`);
   process.exit(error instanceof UsageError ? 2 : 1);

@@ -12,20 +12,14 @@ const port = parentPort!;
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 const setup = workerData as WorkerSetup;
 
-// The word-embedding rows a batch looks up stay mapped in; most of them never come back, so the
-// mapping is released every RELEASE_TOKENS tokens (the few small tensors a forward reads are
-// mapped in again at a cost of well under a millisecond).
-const RELEASE_TOKENS = 512;
-const mapped: ArrayBuffer[] = [];
-let tokensSinceRelease = 0;
-let releaseMapped = (): void => {};
-
 let runner: InlineRunner<unknown>;
 try {
   // Mapping model.safetensors instead of reading it saves a copy of the whole file in memory and
-  // the time to make it. A file that cannot be mapped (missing, say) is read the usual way, which
-  // reports the problem.
+  // the time to make it; the graph copies or packs every tensor it keeps, and the mappings are
+  // unmapped once it is built, so nothing that happens to the file later can reach the model. A
+  // file that cannot be mapped (missing, say) is read the usual way, which reports the problem.
   const addon = setup.backend === 'native' ? await loadNativeAddon() : undefined;
+  const mapped: ArrayBuffer[] = [];
   const mapSafetensors: FileMapper = (file) => {
     if (!addon?.mapFile || !file.endsWith('.safetensors')) return undefined;
     try {
@@ -36,13 +30,10 @@ try {
       return undefined;
     }
   };
-  runner = await loadInlineRunner(setup.source, setup.backend, setup.head, setup.dtype, mapSafetensors);
-  if (addon?.releaseMapped) {
-    const release = addon.releaseMapped.bind(addon);
-    releaseMapped = () => {
-      for (const buffer of mapped) release(buffer);
-    };
-    releaseMapped();
+  try {
+    runner = await loadInlineRunner(setup.source, setup.backend, setup.head, setup.dtype, mapSafetensors);
+  } finally {
+    for (const buffer of mapped) addon?.unmapFile?.(buffer);
   }
   reply({ type: 'ready', hiddenSize: runner.hiddenSize, maxTokens: runner.maxTokens });
 } catch (error) {
@@ -53,11 +44,6 @@ try {
 port.on('message', ({ id, sequences }: { id: number; sequences: Int32Array[] }) => {
   try {
     const vectors = runner.runNow(sequences);
-    for (const sequence of sequences) tokensSinceRelease += sequence.length;
-    if (tokensSinceRelease >= RELEASE_TOKENS) {
-      releaseMapped();
-      tokensSinceRelease = 0;
-    }
     reply({ type: 'vectors', id, vectors }, vectors.map((vector) => vector.buffer as ArrayBuffer));
   } catch (error) {
     reply({ type: 'error', id, message: (error as Error).message });

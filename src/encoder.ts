@@ -7,9 +7,15 @@ import { nextTurn, type BatchRunner } from './runner.js';
 import type { Tokenizer } from './tokenizer/index.js';
 
 export interface EncodeOptions {
-  /** Sentences per forward pass (default 32). Vectors do not depend on it. */
+  /** Sentences per forward pass (default 32), at most TOKENS_PER_BATCH tokens. Vectors do not depend on it. */
   batchSize?: number;
 }
+
+/**
+ * Tokens one forward pass holds at most, whatever batchSize says: activation memory grows with
+ * them (about 15 kB a token for MiniLM, 30 kB for MPNet base). 32 texts of 256 tokens fit.
+ */
+export const TOKENS_PER_BATCH = 8192;
 
 export class SentenceModel {
   /** Length of every vector encode() returns. */
@@ -59,12 +65,15 @@ export class SentenceModel {
   }
 
   /** One vector per text, in input order. */
-  async encode(texts: readonly string[], options: EncodeOptions = {}): Promise<Float32Array[]> {
+  async encode(texts: readonly string[], options?: EncodeOptions | null): Promise<Float32Array[]> {
     if (!Array.isArray(texts)) throw new TypeError('encode(texts): texts must be an array of strings');
+    if (options !== undefined && options !== null && typeof options !== 'object') {
+      throw new TypeError(`encode: options must be an object, got ${typeof options}`);
+    }
     texts.forEach((text, i) => {
       if (typeof text !== 'string') throw new TypeError(`encode(texts): texts[${i}] is a ${typeof text}, not a string`);
     });
-    const batchSize = options.batchSize ?? 32;
+    const batchSize = options?.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`encode: batchSize must be a positive integer, got ${batchSize}`);
     }
@@ -78,10 +87,16 @@ export class SentenceModel {
     // longest); each vector depends only on its own tokens.
     const order = tokenized.map((_, i) => i).sort((a, b) => tokenized[a].length - tokenized[b].length);
     const vectors: Float32Array[] = new Array(texts.length);
-    for (let start = 0; start < order.length; start += batchSize) {
-      const batch = order.slice(start, start + batchSize);
+    for (let start = 0; start < order.length; ) {
+      let end = start + 1;
+      let tokens = tokenized[order[start]].length;
+      while (end < order.length && end - start < batchSize && tokens + tokenized[order[end]].length <= TOKENS_PER_BATCH) {
+        tokens += tokenized[order[end++]].length;
+      }
+      const batch = order.slice(start, end);
       const pooled = await this.runner.run(batch.map((i) => tokenized[i]));
       batch.forEach((i, b) => (vectors[i] = pooled[b]));
+      start = end;
     }
     return vectors;
   }

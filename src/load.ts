@@ -3,8 +3,9 @@
 import { selectBackend } from './backend/index.js';
 import { withShapeChecks, type Kernels, type WeightFormat } from './backend/kernels.js';
 import { SentenceModel } from './encoder.js';
+import { parseJsonText } from './json.js';
 import { encoderFor } from './models/index.js';
-import { configNumber } from './models/transformer.js';
+import { configInteger } from './models/transformer.js';
 import { sentenceModules } from './pooling.js';
 import { InlineRunner, type BatchRunner, type HeadModules } from './runner.js';
 import { Checkpoint, parseSafetensors, shardFiles, type SafetensorsFile } from './safetensors.js';
@@ -70,18 +71,19 @@ async function readConfig(source: ModelSource): Promise<Record<string, unknown>>
   const file = `${source.name}/config.json`;
   const configText = await text(source, 'config.json');
   if (configText === undefined) throw new Error(`${file}: missing; is ${source.name} a sentence-transformers model folder?`);
-  try {
-    return JSON.parse(configText);
-  } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
+  const config = parseJsonText(configText, file);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new Error(`${file}: must be a JSON object, found ${Array.isArray(config) ? 'an array' : String(config)}`);
   }
+  return config as Record<string, unknown>;
 }
 
 async function inlineRunner(
   source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: HeadModules, dtype: Dtype,
 ): Promise<InlineRunner<unknown>> {
+  const checkpoint = await checkpointOf(source);
   const file = `${source.name}/config.json`;
-  return new InlineRunner(kernels, encoderFor(kernels, await checkpointOf(source), config, file, DTYPES[dtype]), head);
+  return new InlineRunner(kernels, encoderFor(kernels, checkpoint, config, file, DTYPES[dtype]), head, checkpoint.fileList());
 }
 
 /** The worker thread's half of load(): the graph over `backend` from the same source. */
@@ -101,7 +103,7 @@ export async function loadSource(source: ModelSource, options: LoadOptions = {})
   const modules = await sentenceModules(
     { modules: await text(source, 'modules.json'), read: (path) => text(source, path) },
     source.name,
-    configNumber(config, 'hidden_size', `${source.name}/config.json`),
+    configInteger(config, 'hidden_size', `${source.name}/config.json`),
   );
   const head: HeadModules = { pooling: modules.pooling, normalize: modules.normalize };
   const inWorker = kernels.name === 'native' && options.worker !== false;
@@ -125,9 +127,16 @@ export async function loadSource(source: ModelSource, options: LoadOptions = {})
   }
   const runner = await starting;
   const maxSeqLength = modules.maxSeqLength ?? Math.min(runner.maxTokens, tokenizerMaxLength(tokenizerFiles) ?? Infinity);
-  if (maxSeqLength > runner.maxTokens) {
+  const lengthFile = `${source.name}/${modules.maxSeqLength === undefined ? 'tokenizer_config.json' : 'sentence_bert_config.json'}`;
+  try {
+    if (maxSeqLength > runner.maxTokens) {
+      throw new Error(`${lengthFile}: max_seq_length ${maxSeqLength} exceeds the ${runner.maxTokens} positions the model has`);
+    }
+    const configFile = `${source.name}/config.json`;
+    tokenizer.checkFits(configInteger(config, 'vocab_size', configFile), maxSeqLength, configFile, lengthFile);
+  } catch (error) {
     await runner.close();
-    throw new Error(`${source.name}/sentence_bert_config.json: max_seq_length ${maxSeqLength} exceeds the ${runner.maxTokens} positions the model has`);
+    throw error;
   }
   return new SentenceModel(runner, tokenizer, modules, maxSeqLength, dtype);
 }

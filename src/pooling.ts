@@ -3,6 +3,8 @@
 // similarity_functions.py).
 
 import { POOL_MODES, type PoolMode } from './backend/kernels.js';
+import { parseJsonText } from './json.js';
+import { isPlainFileName } from './safetensors.js';
 
 export type SimilarityName = 'cosine' | 'dot' | 'euclidean' | 'manhattan';
 const SIMILARITIES: readonly SimilarityName[] = ['cosine', 'dot', 'euclidean', 'manhattan'];
@@ -33,13 +35,6 @@ const KNOWN_MODULES = new Set([
   'sentence_transformers.models.Normalize',
 ]);
 
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-}
 
 function object(value: unknown, file: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${file}: expected a JSON object`);
@@ -47,7 +42,7 @@ function object(value: unknown, file: string): Record<string, unknown> {
 }
 
 export function poolingModes(text: string, file: string, hiddenSize: number): PoolMode[] {
-  const config = object(parseJson(text, file), file);
+  const config = object(parseJsonText(text, file), file);
   const dimension = config.word_embedding_dimension;
   if (dimension !== undefined && dimension !== hiddenSize) {
     throw new Error(`${file}: word_embedding_dimension ${String(dimension)} does not match the model's hidden size ${hiddenSize}`);
@@ -73,7 +68,7 @@ export interface ModuleFiles {
  */
 async function readObject(files: ModuleFiles, path: string, source: string): Promise<Record<string, unknown> | undefined> {
   const text = await files.read(path);
-  return text === undefined ? undefined : object(parseJson(text, `${source}/${path}`), `${source}/${path}`);
+  return text === undefined ? undefined : object(parseJsonText(text, `${source}/${path}`), `${source}/${path}`);
 }
 
 /**
@@ -95,7 +90,7 @@ export async function sentenceModules(files: ModuleFiles, source: string, hidden
   if (files.modules === undefined) return { ...base, pooling: ['mean'], normalize: false };
 
   const file = `${source}/modules.json`;
-  const list = parseJson(files.modules, file);
+  const list = parseJsonText(files.modules, file);
   if (!Array.isArray(list)) throw new Error(`${file}: expected a JSON array of modules`);
   let pooling: PoolMode[] | undefined;
   let normalize = false;
@@ -105,6 +100,11 @@ export async function sentenceModules(files: ModuleFiles, source: string, hidden
       throw new Error(`${file}: module "${type}" is not supported (supported: ${[...KNOWN_MODULES].join(', ')})`);
     }
     if (type.endsWith('.Pooling')) {
+      // joined onto the folder or URL, so held to the rule shard names follow: it must stay inside
+      if (entry.path !== undefined && entry.path !== '' && !isPlainFileName(entry.path)) {
+        throw new Error(`${file}: module path ${JSON.stringify(entry.path).slice(0, 200)} must be a plain folder name ` +
+          'inside the model folder (no "/", "\\", ":" or "..")');
+      }
       const path = [entry.path, 'config.json'].filter(Boolean).join('/');
       const text = await files.read(path);
       if (text === undefined) throw new Error(`${source}/${path}: missing, but modules.json lists a Pooling module there`);

@@ -30,11 +30,14 @@ export class InlineRunner<Buf> implements BatchRunner {
   readonly backend: BackendName;
   readonly hiddenSize: number;
   readonly maxTokens: number;
+  private closed = false;
 
   constructor(
     private readonly kernels: Kernels<Buf>,
     private readonly encoder: Encoder<Buf>,
     private readonly head: HeadModules,
+    /** The weight files, named when the forward pass overflows. */
+    private readonly weightFiles: string,
   ) {
     this.backend = kernels.name;
     this.hiddenSize = encoder.hiddenSize;
@@ -44,10 +47,14 @@ export class InlineRunner<Buf> implements BatchRunner {
   /** Lets other work run before each batch, so a long encode does not hold the event loop. */
   async run(sequences: Int32Array[]): Promise<Float32Array[]> {
     await nextTurn();
+    if (this.closed) throw new Error('the model was closed');
     return this.runNow(sequences);
   }
 
-  async close(): Promise<void> {}
+  /** Later runs fail, as they do once a worker runner has stopped its thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 
   /** Runs the batch's sequences back to back through the graph, pools every configured mode. */
   runNow(sequences: Int32Array[]): Float32Array[] {
@@ -67,6 +74,15 @@ export class InlineRunner<Buf> implements BatchRunner {
     } finally {
       k.free(pooled);
       k.free(hidden);
+    }
+    // Finite weights can still overflow float32 on the way (a torch model gives inf or NaN there
+    // too); a vector that is not finite is refused rather than returned.
+    for (const vector of vectors) {
+      const bad = vector.find((value) => value - value !== 0);
+      if (bad !== undefined) {
+        throw new Error(`${this.weightFiles}: the forward pass gave a vector that is not finite (${bad}): ` +
+          'weights large enough to overflow float32');
+      }
     }
     if (this.head.normalize) vectors.forEach(normalizeL2);
     return vectors;

@@ -1,7 +1,9 @@
-// Safetensors checkpoints from bytes: header parsing, validation, zero-copy float32 views.
+// Safetensors checkpoints from bytes: header parsing, validation, float32 copies of tensors.
 // Format: https://github.com/huggingface/safetensors#format — an 8-byte little-endian header
 // length n, n bytes of UTF-8 JSON, then the data section that every data_offsets pair indexes.
 // Bytes in, never files, so the same code runs in browsers and edge runtimes.
+
+import { parseJsonText } from './json.js';
 
 export class SafetensorsError extends Error {
   constructor(message: string) {
@@ -38,7 +40,16 @@ const DTYPE_BITS: Readonly<Record<string, number>> = {
 // The limit the reference implementation enforces (safetensors tensor.rs, MAX_HEADER_SIZE).
 const MAX_HEADER_BYTES = 100_000_000;
 
-const describe = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
+// Short and bounded whatever the value: a header may nest arrays deeply enough to overflow a
+// recursive JSON.stringify, and a message should not repeat kilobytes of it.
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const flat = (item: unknown) => item === null || typeof item !== 'object';
+  if (Array.isArray(value) && !(value.length <= 8 && value.every(flat))) return `an array of ${value.length} items`;
+  if (!flat(value) && !Array.isArray(value)) return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
 const formatShape = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -46,8 +57,31 @@ const isNonNegativeInteger = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
-  if (bytes.length < 8) {
-    throw new SafetensorsError(`${file}: truncated: ${bytes.length} bytes, too short for the 8-byte header length`);
+  return { file, ...parseHeader(bytes, file, bytes.length), bytes };
+}
+
+/**
+ * The bytes a safetensors file needs before its header can be checked: the 8-byte length and the
+ * header it declares (at most the size limit), or the whole file when shorter.
+ */
+export function safetensorsHeadLength(lengthPrefix: Uint8Array, fileLength: number): number {
+  if (lengthPrefix.length < 8) return Math.min(fileLength, 8);
+  const declared = new DataView(lengthPrefix.buffer, lengthPrefix.byteOffset, 8).getBigUint64(0, true);
+  return Math.min(fileLength, 8 + Math.min(Number(declared), MAX_HEADER_BYTES));
+}
+
+/**
+ * Validates a file of `fileLength` bytes from its first safetensorsHeadLength bytes, before the
+ * data is read: a file longer or shorter than its header accounts for is refused unread.
+ */
+export function checkSafetensorsHeader(head: Uint8Array, file: string, fileLength: number): void {
+  parseHeader(head, file, fileLength);
+}
+
+/** Header fields of a file of `fileLength` bytes whose first bytes (at least 8 + header length) are `bytes`. */
+function parseHeader(bytes: Uint8Array, file: string, fileLength: number): Omit<SafetensorsFile, 'file' | 'bytes'> {
+  if (fileLength < 8) {
+    throw new SafetensorsError(`${file}: truncated: ${fileLength} bytes, too short for the 8-byte header length`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declaredLength = view.getBigUint64(0, true);
@@ -55,9 +89,9 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
     throw new SafetensorsError(`${file}: header length ${declaredLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   }
   const headerLength = Number(declaredLength);
-  if (8 + headerLength > bytes.length) {
+  if (8 + headerLength > fileLength) {
     throw new SafetensorsError(
-      `${file}: header length ${headerLength} runs past the end of the file (${bytes.length} bytes): truncated?`);
+      `${file}: header length ${headerLength} runs past the end of the file (${fileLength} bytes): truncated?`);
   }
 
   let headerText: string;
@@ -66,18 +100,13 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
   } catch {
     throw new SafetensorsError(`${file}: header is not valid UTF-8`);
   }
-  let header: unknown;
-  try {
-    header = JSON.parse(headerText);
-  } catch (error) {
-    throw new SafetensorsError(`${file}: header is not valid JSON (${(error as Error).message})`);
-  }
+  const header = parseJsonText(headerText, `${file}: header`, SafetensorsError);
   if (!isPlainObject(header)) {
     throw new SafetensorsError(`${file}: header must be a JSON object, found ${Array.isArray(header) ? 'an array' : describe(header)}`);
   }
 
   const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
+  const dataLength = fileLength - dataStart;
   let metadata: Record<string, string> = {};
   const tensors = new Map<string, TensorInfo>();
   for (const [name, entry] of Object.entries(header)) {
@@ -111,16 +140,30 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
     tensors.set(name, { name, dtype, shape, file, begin: dataStart + begin, end: dataStart + end });
   }
 
+  // As the reference reader (safetensors tensor.rs, validate): the spans, in order, tile the data
+  // section from 0 to its very end. A header length a few bytes short still parses (headers end
+  // in padding spaces) but shifts every tensor; only this check catches it.
   const bySpan = [...tensors.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < bySpan.length; i++) {
-    const previous = bySpan[i - 1];
-    const current = bySpan[i];
-    if (current.begin < previous.end) {
-      throw new SafetensorsError(`${file}: tensor "${current.name}" (data_offsets [${current.begin - dataStart}, ` +
-        `${current.end - dataStart}]) overlaps tensor "${previous.name}" ([${previous.begin - dataStart}, ${previous.end - dataStart}])`);
+  let expected = dataStart;
+  let previous: TensorInfo | undefined;
+  for (const current of bySpan) {
+    const span = `data_offsets [${current.begin - dataStart}, ${current.end - dataStart}]`;
+    if (current.begin < expected) {
+      throw new SafetensorsError(`${file}: tensor "${current.name}" (${span}) overlaps tensor "${previous!.name}" ` +
+        `([${previous!.begin - dataStart}, ${previous!.end - dataStart}])`);
     }
+    if (current.begin > expected) {
+      throw new SafetensorsError(`${file}: tensor "${current.name}" (${span}) starts at ${current.begin - dataStart}, ` +
+        `expected ${expected - dataStart}${previous ? ` where tensor "${previous.name}" ends` : ''}: the data section has a gap`);
+    }
+    expected = current.end;
+    previous = current;
   }
-  return { file, metadata, tensors, bytes };
+  if (expected !== fileLength) {
+    throw new SafetensorsError(`${file}: ${fileLength - expected} bytes after the last tensor in the ${dataLength}-byte ` +
+      'data section: the header length or data_offsets are wrong, or bytes were appended');
+  }
+  return { metadata, tensors };
 }
 
 function parseMetadata(entry: unknown, file: string): Record<string, string> {
@@ -136,12 +179,7 @@ function parseMetadata(entry: unknown, file: string): Record<string, string> {
 
 /** tensor name → shard file name, from a model.safetensors.index.json. */
 function parseIndex(indexJson: string, file: string): Map<string, string> {
-  let index: unknown;
-  try {
-    index = JSON.parse(indexJson);
-  } catch (error) {
-    throw new SafetensorsError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
+  const index = parseJsonText(indexJson, file, SafetensorsError);
   if (!isPlainObject(index) || !isPlainObject(index.weight_map)) {
     throw new SafetensorsError(`${file}: expected an object with a "weight_map" object`);
   }
@@ -149,12 +187,17 @@ function parseIndex(indexJson: string, file: string): Map<string, string> {
   for (const [name, shard] of Object.entries(index.weight_map)) {
     // The loader joins shard names onto the checkpoint folder or URL, so anything that could
     // leave it (separators, "..", drive letters) is refused.
-    if (typeof shard !== 'string' || !/^[^/\\:\0]+$/.test(shard) || shard === '.' || shard === '..') {
+    if (!isPlainFileName(shard)) {
       throw new SafetensorsError(`${file}: tensor "${name}": shard must be a plain file name, found ${describe(shard)}`);
     }
     weightMap.set(name, shard);
   }
   return weightMap;
+}
+
+/** A name the loader may join onto a model folder or URL: one path segment, not "." or "..", no drive letter or scheme. */
+export function isPlainFileName(name: unknown): name is string {
+  return typeof name === 'string' && /^[^/\\:\0]+$/.test(name) && name !== '.' && name !== '..';
 }
 
 /** Shard file names listed by a model.safetensors.index.json, validated (each name a plain file name, no paths). */
@@ -201,7 +244,11 @@ export class Checkpoint {
     return [...this.tensors.keys()];
   }
 
-  /** float32 values of `name`, checked against `shape`: a zero-copy view for aligned F32, a converted copy otherwise. Missing tensor or wrong shape → SafetensorsError naming both. */
+  /**
+   * float32 values of `name`, checked against `shape`: always a copy the caller owns, so the model
+   * never depends on the file's bytes (or a mapping of them) after load, and checked to be finite.
+   * Missing tensor, wrong shape or a NaN/±inf value → SafetensorsError naming the file and tensor.
+   */
   float32(name: string, shape: readonly number[]): Float32Array {
     const tensor = this.tensors.get(name);
     if (!tensor) throw new SafetensorsError(`tensor "${name}" (shape ${formatShape(shape)}) not found in ${this.fileList()}`);
@@ -212,23 +259,41 @@ export class Checkpoint {
     }
     const count = shape.reduce((product, size) => product * size, 1);
     const byteOffset = bytes.byteOffset + info.begin;
-    const data = new DataView(bytes.buffer, byteOffset, info.end - info.begin);
-    switch (info.dtype) {
-      case 'F32':
-        if (LITTLE_ENDIAN && byteOffset % 4 === 0) return new Float32Array(bytes.buffer, byteOffset, count);
-        return f32Copy(data, count);
-      case 'F16':
-        return f16ToF32(data, count);
-      case 'BF16':
-        return bf16ToF32(data, count);
-      default:
-        throw new SafetensorsError(`${where}: dtype ${info.dtype} cannot be read as float32 (F32, F16 and BF16 can)`);
+    const values = decodeFloat32(info.dtype, new DataView(bytes.buffer, byteOffset, info.end - info.begin), count);
+    if (!values) throw new SafetensorsError(`${where}: dtype ${info.dtype} cannot be read as float32 (F32, F16 and BF16 can)`);
+    const bad = firstNonFinite(values);
+    if (bad >= 0) {
+      throw new SafetensorsError(`${where}: element ${bad} is ${values[bad]}; weights must be finite (the file is corrupt, ` +
+        'or the model diverged in training)');
     }
+    return values;
   }
 
-  private fileList(): string {
+  /** The files the tensors come from, for messages. */
+  fileList(): string {
     return this.fileNames.join(', ') || 'no files';
   }
+}
+
+/** `count` values of an F32, F16 or BF16 tensor's bytes as a new Float32Array; undefined for other dtypes. */
+export function decodeFloat32(dtype: string, data: DataView, count: number): Float32Array | undefined {
+  switch (dtype) {
+    case 'F32':
+      return LITTLE_ENDIAN && data.byteOffset % 4 === 0
+        ? new Float32Array(data.buffer, data.byteOffset, count).slice() : f32Copy(data, count);
+    case 'F16':
+      return f16ToF32(data, count);
+    case 'BF16':
+      return bf16ToF32(data, count);
+    default:
+      return undefined;
+  }
+}
+
+/** Index of the first NaN or ±inf, or -1: x − x is 0 for every finite x and NaN otherwise. */
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (values[i] - values[i] !== 0) return i;
+  return -1;
 }
 
 // A Float32Array view needs 4-byte alignment and native little-endian order; otherwise copy.

@@ -1,5 +1,6 @@
 // Bad folders, files and inputs give an Error that names what is wrong, never a crash or a
 // silently wrong vector; the same model loads from a folder and from bytes alike.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,14 +11,14 @@ import { checkpointDir } from './fixtures.js';
 const minilm = checkpointDir('all-MiniLM-L6-v2');
 
 const variants: string[] = [];
-process.on('exit', () => variants.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+test.onFinish(() => variants.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-/** A copy of the MiniLM folder (weights linked) with `change` applied to it. */
-function variant(change: (dir: string) => void): string {
+/** A copy of the MiniLM (or `base`) folder, weights linked, with `change` applied to it. */
+function variant(change: (dir: string) => void, base = minilm): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-variant-'));
   variants.push(dir);
-  for (const entry of fs.readdirSync(minilm, { withFileTypes: true })) {
-    const from = path.join(minilm, entry.name);
+  for (const entry of fs.readdirSync(base, { withFileTypes: true })) {
+    const from = path.join(base, entry.name);
     if (entry.name === 'model.safetensors') fs.symlinkSync(from, path.join(dir, entry.name));
     else fs.cpSync(from, path.join(dir, entry.name), { recursive: true });
   }
@@ -25,7 +26,8 @@ function variant(change: (dir: string) => void): string {
   return dir;
 }
 
-function editJson(file: string, edit: (value: Record<string, unknown>) => void): void {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function editJson(file: string, edit: (value: Record<string, any>) => void): void {
   const value = JSON.parse(fs.readFileSync(file, 'utf8'));
   edit(value);
   fs.writeFileSync(file, JSON.stringify(value));
@@ -109,5 +111,71 @@ test('the same model from files in memory gives the same vectors as from its fol
     const [a, b] = [await fromBytes.encode(texts), await fromFolder.encode(texts)];
     t.deepEqual(a.map((v) => Array.from(v)), b.map((v) => Array.from(v)), `${backend}: identical vectors`);
     await Promise.all([fromBytes.close(), fromFolder.close()]);
+  }
+});
+
+/** Settles with the promise, or rejects after `seconds`: a hang is a failure, not a stuck test. */
+function within<T>(promise: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+test('model files must be regular files: a device or a FIFO is refused at once, on every backend', async (t) => {
+  const devZero = variant((dir) => {
+    fs.rmSync(path.join(dir, 'model.safetensors'));
+    fs.symlinkSync('/dev/zero', path.join(dir, 'model.safetensors'));
+  });
+  const fifo = variant((dir) => {
+    fs.rmSync(path.join(dir, 'model.safetensors'));
+    execFileSync('mkfifo', [path.join(dir, 'model.safetensors')]);
+  });
+  const fifoTokenizer = variant((dir) => {
+    fs.rmSync(path.join(dir, 'tokenizer.json'));
+    execFileSync('mkfifo', [path.join(dir, 'tokenizer.json')]);
+  });
+  for (const backend of ['native', 'wasm', 'js']) {
+    await rejects(t, within(load(devZero, { backend }), 20), /model\.safetensors: not a regular file \(a character device\)/, `${backend}: /dev/zero`);
+    await rejects(t, within(load(fifo, { backend }), 20), /model\.safetensors: not a regular file \(a FIFO\)/, `${backend}: a FIFO`);
+    await rejects(t, within(load(fifoTokenizer, { backend }), 20), /tokenizer\.json: not a regular file \(a FIFO\)/, `${backend}: a FIFO tokenizer.json`);
+  }
+});
+
+const mpnet = checkpointDir('all-mpnet-base-v2');
+const editConfig = (edit: (value: Record<string, unknown>) => void, base = minilm) =>
+  variant((dir) => editJson(path.join(dir, 'config.json'), edit), base);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const editTokenizer = (edit: (value: Record<string, any>) => void) =>
+  variant((dir) => editJson(path.join(dir, 'tokenizer.json'), edit));
+
+test('config and tokenizer values are checked at load: integers, sizes in range, ids inside the vocabulary', async (t) => {
+  const cases: [string, string, RegExp][] = [
+    ['config.json null', variant((dir) => fs.writeFileSync(path.join(dir, 'config.json'), 'null')),
+      /config\.json: must be a JSON object, found null/],
+    ['config.json an array', variant((dir) => fs.writeFileSync(path.join(dir, 'config.json'), '[1]')),
+      /config\.json: must be a JSON object, found an array/],
+    ['fractional layer count', editConfig((c) => (c.num_hidden_layers = 2.5)), /config\.json: "num_hidden_layers" must be an integer .*found 2\.5/],
+    ['fractional hidden size', editConfig((c) => (c.hidden_size = 383.5)), /"hidden_size" must be an integer .*found 383\.5/],
+    ['zero heads', editConfig((c) => (c.num_attention_heads = 0)), /"num_attention_heads" must be an integer .*found 0/],
+    ['huge vocabulary', editConfig((c) => (c.vocab_size = 1e300)), /"vocab_size" must be an integer .*found 1e\+300/],
+    ['MPNet pad id 0.5', editConfig((c) => (c.pad_token_id = 0.5), mpnet), /"pad_token_id" must be an integer .*found 0\.5/],
+    ['MPNet pad id past the positions', editConfig((c) => (c.pad_token_id = 600), mpnet), /"pad_token_id" must be an integer in 0\.\.\d+, found 600/],
+    ['MPNet 3 buckets', editConfig((c) => (c.relative_attention_num_buckets = 3), mpnet),
+      /"relative_attention_num_buckets" must be an integer in 4\.\.\d+, found 3/],
+    ['vocab id past 2^32', editTokenizer((j) => (j.model.vocab.hello = 2 ** 32 + 100)),
+      /tokenizer\.json: token id 4294967396 is outside the model's vocabulary: .*config\.json vocab_size is 30522 \(token "hello"\)/],
+    ['vocab id past vocab_size', editTokenizer((j) => (j.model.vocab.hello = 40000)),
+      /tokenizer\.json: token id 40000 is outside the model's vocabulary: .*config\.json vocab_size is 30522/],
+    ['special token id past vocab_size', editTokenizer((j) => (j.post_processor.special_tokens['[SEP]'].ids = [30522])),
+      /token id 30522 is outside the model's vocabulary/],
+    ['more special tokens than max_seq_length', variant((dir) => {
+      editJson(path.join(dir, 'tokenizer.json'), (j) => j.post_processor.single.unshift({ SpecialToken: { id: '[CLS]', type_id: 0 } }));
+      editJson(path.join(dir, 'sentence_bert_config.json'), (c) => (c.max_seq_length = 2));
+    }), /sentence_bert_config\.json: max_seq_length 2 is less than the 3 special tokens the tokenizer adds/],
+  ];
+  for (const [label, dir, pattern] of cases) {
+    for (const backend of ['native', 'js']) await rejects(t, load(dir, { backend }), pattern, `${backend}: ${label}`);
   }
 });

@@ -1,7 +1,7 @@
 // The addon's LinearWeight, the only weight its linear takes: it knows its shape, format and
 // packed size, is refused for any other shape, and cannot be imitated. Packed from a mapped
-// safetensors file it computes what a read copy computes, and the mapping still reads the file's
-// bytes after its pages were given back.
+// safetensors file it computes what a read copy computes, and outlives the mapping, which
+// unmapFile ends for good.
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'tape';
@@ -32,18 +32,18 @@ test('LinearWeight: shape, format and packed bytes; taken only for its own shape
   t.throws(() => new addon.LinearWeight(random(N * K - 1, 1), N, K, 'f32'), /LinearWeight: weight holds 159 elements, needs 160/, 'short weight');
   t.throws(() => new addon.LinearWeight(random(N * K, 1), N, 0, 'f32'), /LinearWeight: K must be a positive integer, got 0/, 'zero K');
   t.throws(() => new addon.LinearWeight([1, 2] as unknown as Float32Array, 1, 2, 'f32'), /LinearWeight: weight must be a Float32Array/, 'plain array');
-  t.throws(() => new addon.LinearWeight(random(N * K, 1), N, K, 'q4' as never), /LinearWeight: unknown format 'q4' \(f32\)/, 'unknown format');
+  t.throws(() => new addon.LinearWeight(random(N * K, 1), N, K, 'q4' as never), /LinearWeight: unknown format 'q4' \(f32, i8\)/, 'unknown format');
   t.throws(() => (addon.LinearWeight as unknown as (...args: unknown[]) => unknown)(random(N * K, 1), N, K, 'f32'), /new/i, 'called without new');
   const out = new Float32Array(M * N);
   addon.linear(out, random(M * K, 1), weight, random(N, 1), null, M, K, N, 'none');
   t.ok(out.every(Number.isFinite), 'the right shape runs');
 });
 
-test('LinearWeight from a mapped file computes what a read copy does; releaseMapped keeps the mapping reading the file', async (t) => {
+test('LinearWeight from a mapped file computes what a read copy does; unmapFile detaches and unmaps it, once', async (t) => {
   const addon = await nativeAddonOrSkip(t);
   if (!addon) return;
-  if (!addon.mapFile || !addon.releaseMapped) {
-    t.fail('the addon has no mapFile/releaseMapped');
+  if (!addon.mapFile || !addon.unmapFile) {
+    t.fail('the addon has no mapFile/unmapFile');
     return;
   }
   const file = path.join(checkpointDir('all-MiniLM-L6-v2'), 'model.safetensors');
@@ -66,10 +66,15 @@ test('LinearWeight from a mapped file computes what a read copy does; releaseMap
   const expected = new Float32Array(M * N);
   jsKernels.linear(expected, inp, jsKernels.linearWeight(copied.float32(name, [N, K]), N, K, 'f32'), bias, null, M, K, N, 'gelu');
   t.ok(run(fromMapping).every((value, i) => Math.abs(value - expected[i]) <= 1e-5 + 1e-4 * Math.abs(expected[i])), 'and the reference\'s');
-  addon.releaseMapped(mappedBuffer);
-  const again = new Uint8Array(mappedBuffer);
-  t.ok(Buffer.compare(Buffer.from(again.buffer, again.byteOffset, again.byteLength), read) === 0,
-    'after packing and releaseMapped the mapping still holds the file\'s bytes');
-  t.throws(() => addon.releaseMapped!(new ArrayBuffer(8)), /releaseMapped: buffer must be an ArrayBuffer from mapFile/, 'an unmapped buffer');
-  t.throws(() => addon.releaseMapped!(new Float32Array(2) as unknown as ArrayBuffer), /releaseMapped: buffer must be an ArrayBuffer from mapFile/, 'a typed array');
+  const view = new Uint8Array(mappedBuffer);
+  addon.unmapFile(mappedBuffer);
+  t.equal(mappedBuffer.byteLength, 0, 'the buffer is detached');
+  t.equal(view.length, 0, 'views of it are empty');
+  t.doesNotThrow(() => addon.unmapFile!(mappedBuffer), 'unmapping twice is a no-op');
+  t.deepEqual(run(fromMapping), run(fromCopy), 'the packed copy outlives the mapping');
+  const remapped = addon.mapFile(file);
+  t.ok(Buffer.compare(Buffer.from(remapped), read) === 0, 'a new mapping of the file reads its bytes');
+  addon.unmapFile(remapped);
+  t.throws(() => addon.unmapFile!(new ArrayBuffer(8)), /unmapFile: buffer must be an ArrayBuffer from mapFile/, 'a buffer never mapped');
+  t.throws(() => addon.unmapFile!(new Float32Array(2) as unknown as ArrayBuffer), /unmapFile: buffer must be an ArrayBuffer from mapFile/, 'a typed array');
 });

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'tape';
-import { Checkpoint, parseSafetensors, SafetensorsError, SafetensorsFile, shardFiles } from '../src/safetensors.js';
+import { Checkpoint, decodeFloat32, parseSafetensors, SafetensorsError, SafetensorsFile, shardFiles } from '../src/safetensors.js';
 import { checkpointDir, goldensDir } from './fixtures.js';
 
 // ---- a tiny safetensors writer -------------------------------------------------------------
@@ -84,7 +84,7 @@ const sameBits = (a: Float32Array, b: Float32Array) =>
 
 // ---- hand-built files ------------------------------------------------------------------------
 
-test('header, __metadata__ and tensor spans are read; aligned F32 is a zero-copy view', (t) => {
+test('header, __metadata__ and tensor spans are read; F32 values are a copy the caller owns', (t) => {
   const bytes = writeSafetensors({ ...f32('a', [2, 2], 1, 2, 3, 4), ...f32('b', [], 5) }, { format: 'pt', note: 'x' });
   const parsed = parseSafetensors(bytes, 'tiny.safetensors');
   t.deepEqual(parsed.metadata, { format: 'pt', note: 'x' }, '__metadata__');
@@ -97,21 +97,21 @@ test('header, __metadata__ and tensor spans are read; aligned F32 is a zero-copy
   const checkpoint = new Checkpoint([parsed]);
   const values = checkpoint.float32('a', [2, 2]);
   t.deepEqual([...values], [1, 2, 3, 4], 'values');
-  t.equal(values.buffer, bytes.buffer, 'shares the file buffer');
-  t.equal(values.byteOffset, dataStart, 'views the tensor bytes in place');
+  t.notEqual(values.buffer, bytes.buffer, 'not a view of the file bytes');
   t.deepEqual([...checkpoint.float32('b', [])], [5], 'a scalar has shape []');
 
   // Still aligned when the file itself sits at a 4-byte offset inside a larger buffer.
   const outer = new Uint8Array(bytes.length + 4);
   outer.set(bytes, 4);
   const shifted = new Checkpoint([parseSafetensors(outer.subarray(4), 'tiny.safetensors')]).float32('a', [2, 2]);
-  t.equal(shifted.buffer, outer.buffer, 'zero-copy at a 4-byte-aligned offset into a larger buffer');
   t.deepEqual([...shifted], [1, 2, 3, 4], 'values at an offset');
+  bytes.fill(0, dataStart, dataStart + 16);
+  t.deepEqual([...values], [1, 2, 3, 4], 'unchanged when the file bytes change afterwards');
   t.end();
 });
 
 test('misaligned F32 is copied, with the same values', (t) => {
-  const values = [1.5, -2.25, 3.0e-38, 7, Number.POSITIVE_INFINITY];
+  const values = [1.5, -2.25, 3.0e-38, 7, -3.4e38];
   const bytes = writeSafetensors(f32('w', [5], ...values));
   for (const shift of [1, 2, 3]) {
     const outer = new Uint8Array(bytes.length + shift);
@@ -142,15 +142,16 @@ test('F16 converts to F32: normals, subnormals, ±0, ±inf, NaN', (t) => {
     known: { dtype: 'F16', shape: [known.length], data: u16Bytes(...known.map(([bits]) => bits)) },
     nan: { dtype: 'F16', shape: [3], data: u16Bytes(0x7e00, 0xfe00, 0x7c01) },
   });
-  const checkpoint = new Checkpoint([parseSafetensors(bytes, 'half.safetensors')]);
-  const found = checkpoint.float32('known', [known.length]);
+  const found = decodeFloat32('F16', new DataView(u16Bytes(...known.map(([bits]) => bits)).buffer), known.length)!;
   known.forEach(([bits, value], i) =>
     t.ok(Object.is(found[i], value), `0x${bits.toString(16).padStart(4, '0')} → ${Object.is(value, -0) ? '-0' : value}`));
-  t.ok(checkpoint.float32('nan', [3]).every(Number.isNaN), 'quiet, negative and signalling NaN stay NaN');
+  t.ok(decodeFloat32('F16', new DataView(u16Bytes(0x7e00, 0xfe00, 0x7c01).buffer), 3)!.every(Number.isNaN),
+    'quiet, negative and signalling NaN stay NaN');
+  throwsSafetensorsError(t, () => new Checkpoint([parseSafetensors(bytes, 'half.safetensors')]).float32('known', [known.length]),
+    ['half.safetensors', 'tensor "known"', 'element 8 is Infinity', 'finite'], 'a checkpoint refuses an inf weight');
 
   const every = Array.from({ length: 65536 }, (_, bits) => bits);
-  const all = new Checkpoint([parseSafetensors(writeSafetensors({ all: { dtype: 'F16', shape: [256, 256], data: u16Bytes(...every) } }),
-    'all.safetensors')]).float32('all', [256, 256]);
+  const all = decodeFloat32('F16', new DataView(u16Bytes(...every).buffer), every.length)!;
   const wrong = every.filter((bits) => !Object.is(all[bits], f16ByDefinition(bits)));
   t.deepEqual(wrong, [], 'all 65536 binary16 patterns match the definition');
   t.end();
@@ -167,11 +168,12 @@ test('BF16 converts to F32 as the top half of a binary32', (t) => {
     known: { dtype: 'BF16', shape: [known.length], data: u16Bytes(...known.map(([bits]) => bits)) },
     nan: { dtype: 'BF16', shape: [2], data: u16Bytes(0x7fc0, 0xffc1) },
   });
-  const checkpoint = new Checkpoint([parseSafetensors(bytes, 'brain.safetensors')]);
-  const found = checkpoint.float32('known', [known.length]);
+  const found = decodeFloat32('BF16', new DataView(u16Bytes(...known.map(([bits]) => bits)).buffer), known.length)!;
   known.forEach(([bits, value], i) =>
     t.ok(Object.is(found[i], value), `0x${bits.toString(16).padStart(4, '0')} → ${Object.is(value, -0) ? '-0' : value}`));
-  t.ok(checkpoint.float32('nan', [2]).every(Number.isNaN), 'NaN stays NaN');
+  t.ok(decodeFloat32('BF16', new DataView(u16Bytes(0x7fc0, 0xffc1).buffer), 2)!.every(Number.isNaN), 'NaN stays NaN');
+  throwsSafetensorsError(t, () => new Checkpoint([parseSafetensors(bytes, 'brain.safetensors')]).float32('nan', [2]),
+    ['brain.safetensors', 'tensor "nan"', 'element 0 is NaN', 'finite'], 'a checkpoint refuses a NaN weight');
   t.end();
 });
 
@@ -294,7 +296,7 @@ const knownShapes: Record<string, Record<string, number[]>> = {
 };
 
 for (const name of ['all-MiniLM-L6-v2', 'all-mpnet-base-v2'] as const) {
-  test(`${name}: tensors, shapes and values match the Python safetensors library; F32 is zero-copy`, (t) => {
+  test(`${name}: tensors, shapes and values match the Python safetensors library; F32 reads back bit for bit`, (t) => {
     const golden = goldens[name];
     const file = readCheckpoint(name);
     const checkpoint = new Checkpoint([file]);
@@ -306,8 +308,9 @@ for (const name of ['all-MiniLM-L6-v2', 'all-mpnet-base-v2'] as const) {
     }
 
     const f32Tensors = [...file.tensors.values()].filter((info) => info.dtype === 'F32');
-    const copied = f32Tensors.filter((info) => checkpoint.float32(info.name, info.shape).buffer !== file.bytes.buffer);
-    t.deepEqual(copied.map((info) => info.name), [], `all ${f32Tensors.length} F32 tensors are zero-copy views`);
+    const differing = f32Tensors.filter((info) => !sameBits(checkpoint.float32(info.name, info.shape),
+      new Float32Array(file.bytes.buffer, file.bytes.byteOffset + info.begin, (info.end - info.begin) / 4)));
+    t.deepEqual(differing.map((info) => info.name), [], `all ${f32Tensors.length} F32 tensors equal the file's bytes`);
 
     for (const [tensor, { values, sum }] of Object.entries(golden.tensors)) {
       const found = checkpoint.float32(tensor, golden.shapes[tensor]);
@@ -354,5 +357,35 @@ test('all-MiniLM-L6-v2 split into two shards + index reads back tensor for tenso
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  t.end();
+});
+
+test('the data section must be exactly the tensors back to back: no gap, no trailing bytes, no short header', (t) => {
+  const entry = (offsets: number[]) => ({ dtype: 'U8', shape: [offsets[1] - offsets[0]], data_offsets: offsets });
+  const cases: [string, Uint8Array, string[]][] = [
+    ['trailing bytes', rawSafetensors({ a: entry([0, 4]) }, new Uint8Array(8)), ['4 bytes after the last tensor', '8-byte data section']],
+    ['a gap before the first tensor', rawSafetensors({ a: entry([4, 8]) }, new Uint8Array(8)), ['tensor "a"', '[4, 8]', 'starts at 4', 'expected 0']],
+    ['a gap between tensors', rawSafetensors({ a: entry([0, 4]), b: entry([6, 8]) }, new Uint8Array(8)), ['tensor "b"', 'starts at 6', 'expected 4']],
+    ['no tensors, but data', rawSafetensors({}, new Uint8Array(8)), ['8 bytes after the last tensor']],
+  ];
+  for (const [label, bytes, mentions] of cases) {
+    throwsSafetensorsError(t, () => parseSafetensors(bytes, 'bad.safetensors'), ['bad.safetensors', ...mentions], label);
+  }
+  const real = fs.readFileSync(path.join(checkpointDir('all-MiniLM-L6-v2'), 'model.safetensors'));
+  const headerLength = Number(real.readBigUInt64LE(0));
+  for (let short = 1; short <= 7; short++) {
+    const mutated = Buffer.from(real);
+    mutated.writeBigUInt64LE(BigInt(headerLength - short), 0);
+    throwsSafetensorsError(t, () => parseSafetensors(mutated, 'short.safetensors'), ['short.safetensors'], `header length ${short} bytes short`);
+  }
+  t.end();
+});
+
+test('__metadata__ must be a flat map of strings, however deeply a value nests', (t) => {
+  const deep = `{"__metadata__":{"format":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`;
+  throwsSafetensorsError(t, () => parseSafetensors(rawSafetensors(deep, new Uint8Array(0)), 'deep.safetensors'),
+    ['deep.safetensors', '__metadata__ "format"', 'must be a string', 'an array'], 'a deeply nested metadata value');
+  throwsSafetensorsError(t, () => parseSafetensors(rawSafetensors({ __metadata__: 'pt' }, new Uint8Array(0)), 'meta.safetensors'),
+    ['meta.safetensors', '__metadata__ must be an object', '"pt"'], '__metadata__ a string');
   t.end();
 });

@@ -1,8 +1,7 @@
 // Native backend: the C++ kernels of native/, built by `npm install` (native/build.mjs, cmake-js)
 // into build/Release/sentvec.node. Buffers are plain Float32Arrays the addon reads and writes in
-// place; weights stay the caller's arrays (views into the safetensors bytes), except Linear
-// weights, which the addon packs once into memory of its own behind a LinearWeight handle
-// (releasing the mapped pages they came from).
+// place; weights are the caller's arrays (copies the checkpoint made), except Linear weights,
+// which the addon packs once into memory of its own behind a LinearWeight handle.
 // Node built-ins are imported only inside the loader: browsers load index.ts, and so this file.
 
 import { float32ArrayStorage, type Activation, type Kernels, type LinearWeight, type PoolMode, type WeightFormat } from './kernels.js';
@@ -51,12 +50,12 @@ export interface NativeAddon {
    */
   fmaPeak(seconds: number): number;
   /**
-   * The whole file as a private copy-on-write memory mapping (POSIX builds only): weights are
-   * read in place from the page cache instead of copied into a Buffer.
+   * The whole file as a private copy-on-write memory mapping (POSIX builds only), read at load
+   * from the page cache instead of copied into a Buffer; unmapFile ends it once the graph is built.
    */
   mapFile?(path: string): ArrayBuffer;
-  /** Gives a mapFile buffer's pages back to the OS; touching them again reads the file anew. */
-  releaseMapped?(buffer: ArrayBuffer): void;
+  /** Detaches a mapFile buffer and unmaps the file now; a no-op on an empty or unmapped buffer. */
+  unmapFile?(buffer: ArrayBuffer): void;
 }
 
 /** The addon's LinearWeight: also says how many bytes of addon memory its packed copy holds. */

@@ -5,7 +5,7 @@
 import type { Kernels, WeightFormat } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import {
-  ActivationStore, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
+  ActivationStore, configInteger, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
   type Encoder, type EncoderLayer, type EncoderShape, type Norm, type PackedBatch,
 } from './transformer.js';
 
@@ -22,9 +22,9 @@ export function bertConfig(config: Record<string, unknown>, file: string): BertC
   }
   return {
     ...encoderShape(config, file),
-    vocabSize: configNumber(config, 'vocab_size', file),
-    maxPositions: configNumber(config, 'max_position_embeddings', file),
-    typeVocabSize: configNumber(config, 'type_vocab_size', file),
+    vocabSize: configInteger(config, 'vocab_size', file),
+    maxPositions: configInteger(config, 'max_position_embeddings', file),
+    typeVocabSize: configInteger(config, 'type_vocab_size', file),
   };
 }
 

@@ -6,7 +6,7 @@
 import type { Kernels, WeightFormat } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import {
-  ActivationStore, configNumber, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
+  ActivationStore, configInteger, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
   type Encoder, type EncoderLayer, type EncoderShape, type Norm, type PackedBatch,
 } from './transformer.js';
 
@@ -18,12 +18,15 @@ export interface MPNetConfig extends EncoderShape {
 }
 
 export function mpnetConfig(config: Record<string, unknown>, file: string): MPNetConfig {
+  const maxPositions = configInteger(config, 'max_position_embeddings', file, undefined, 3);
   return {
     ...encoderShape(config, file),
-    vocabSize: configNumber(config, 'vocab_size', file),
-    maxPositions: configNumber(config, 'max_position_embeddings', file),
-    padId: typeof config.pad_token_id === 'number' ? config.pad_token_id : 1,
-    numBuckets: configNumber(config, 'relative_attention_num_buckets', file, 32),
+    vocabSize: configInteger(config, 'vocab_size', file),
+    maxPositions,
+    // positions start after the pad id, and at least two tokens need one
+    padId: configInteger(config, 'pad_token_id', file, 1, 0, maxPositions - 3),
+    // half the buckets per direction, half of those exact: fewer than 4 leaves no exact bucket
+    numBuckets: configInteger(config, 'relative_attention_num_buckets', file, 32, 4),
   };
 }
 

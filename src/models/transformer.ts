@@ -7,11 +7,24 @@
 import type { Kernels, LinearWeight, WeightFormat } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 
-/** A config.json value, checked: a missing or mistyped field is an error naming the file. */
+/** A config.json real number, checked: a missing or mistyped field is an error naming the file. */
 export function configNumber(config: Record<string, unknown>, key: string, file: string, fallback?: number): number {
   const value = config[key] ?? fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new Error(`${file}: "${key}" must be a positive number, found ${JSON.stringify(config[key])}`);
+  }
+  return value;
+}
+
+// Far above any sentence encoder's sizes, and low enough that products of two stay exact integers.
+const MAX_CONFIG_SIZE = 1 << 24;
+
+/** A config.json integer in min..max (a size, by default): a fraction or an absurd size is an error naming the file. */
+export function configInteger(config: Record<string, unknown>, key: string, file: string, fallback?: number,
+  min = 1, max = MAX_CONFIG_SIZE): number {
+  const value = config[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${file}: "${key}" must be an integer in ${min}..${max}, found ${JSON.stringify(config[key])}`);
   }
   return value;
 }
@@ -27,8 +40,8 @@ export interface EncoderShape {
 }
 
 export function encoderShape(config: Record<string, unknown>, file: string): EncoderShape {
-  const C = configNumber(config, 'hidden_size', file);
-  const NH = configNumber(config, 'num_attention_heads', file);
+  const C = configInteger(config, 'hidden_size', file);
+  const NH = configInteger(config, 'num_attention_heads', file);
   if (C % NH !== 0) throw new Error(`${file}: hidden_size ${C} is not a multiple of num_attention_heads ${NH}`);
   const act = config.hidden_act ?? 'gelu';
   if (act !== 'gelu') throw new Error(`${file}: hidden_act "${String(act)}" is not supported (only exact "gelu")`);
@@ -36,8 +49,8 @@ export function encoderShape(config: Record<string, unknown>, file: string): Enc
     C,
     NH,
     HS: C / NH,
-    F: configNumber(config, 'intermediate_size', file),
-    layers: configNumber(config, 'num_hidden_layers', file),
+    F: configInteger(config, 'intermediate_size', file),
+    layers: configInteger(config, 'num_hidden_layers', file),
     eps: configNumber(config, 'layer_norm_eps', file),
   };
 }
@@ -193,13 +206,14 @@ export interface PackedBatch {
 export function packedBatch(sequences: readonly Int32Array[]): PackedBatch {
   const lengths = Int32Array.from(sequences, (sequence) => sequence.length);
   const M = lengths.reduce((sum, length) => sum + length, 0);
+  // a loop, not Math.max(...lengths): spreading a large batch overflows the call stack
   const ids = new Int32Array(M);
   let at = 0;
   for (const sequence of sequences) {
     ids.set(sequence, at);
     at += sequence.length;
   }
-  return { ids, lengths, M, T: Math.max(...lengths) };
+  return { ids, lengths, M, T: lengths.reduce((longest, length) => Math.max(longest, length), 0) };
 }
 
 /** One encoder layer over act.hidden (M,C), in place. */

@@ -33,13 +33,7 @@ export function folderSource(dir: string, map?: FileMapper): ModelSource {
     async bytes(path) {
       const mapped = map?.(`${dir}/${path}`);
       if (mapped) return mapped;
-      const fs = await import('node:fs/promises');
-      try {
-        return await fs.readFile(`${dir}/${path}`);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new Error(`${dir}/${path}: cannot be read (${(error as Error).message})`, { cause: error });
-      }
+      return (await import('../model-file.js')).readModelFile(`${dir}/${path}`);
     },
   };
 }
@@ -51,6 +45,8 @@ export function urlSource(base: URL): ModelSource {
     spec: { kind: 'url', href: root.href },
     async bytes(path) {
       const url = new URL(path, root);
+      // the callers validate paths; this guards the rule that nothing is fetched from outside root
+      if (!url.href.startsWith(root.href)) throw new Error(`${root.href}: refusing to fetch ${url.href}, outside the model's URL`);
       const response = await fetch(url);
       if (response.status === 404) return undefined;
       if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status} ${response.statusText}`);

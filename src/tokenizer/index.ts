@@ -25,13 +25,22 @@ export class Tokenizer {
   private readonly postProcessor: PostProcessor;
   private readonly rawSplitter: AddedTokenSplitter;
   private readonly normalizedSplitter: AddedTokenSplitter;
+  private readonly addedTokens: readonly AddedToken[];
+  /** Whether a prefix ending in whitespace tokenizes to the first ids of the whole text (see encode). */
+  private readonly prefixesAgree: boolean;
 
-  private constructor(parts: TokenizerParts, padId: number) {
+  private constructor(parts: TokenizerParts, padId: number, private readonly file: string) {
     this.normalizer = parts.normalizer;
     this.splitWords = parts.preTokenizer === 'BertPreTokenizer';
     this.wordPiece = parts.wordPiece;
     this.postProcessor = parts.postProcessor;
     this.padId = padId;
+    this.addedTokens = parts.addedTokens;
+    // Every step up to the pre-tokenizer maps text a character at a time (clean_text, Chinese
+    // spacing, NFD within a character and its marks, lowercasing, whose final-sigma rule looks
+    // only up to the next space), and the pre-tokenizer ends a word at whitespace; an added token
+    // matched across a cut would have to contain the whitespace there.
+    this.prefixesAgree = this.splitWords && parts.addedTokens.every((token) => !/\s/u.test(token.content));
     // AddedVocabulary::refresh_added_tokens: normalized tokens are searched for in their normalized form.
     const raw = parts.addedTokens.filter((token) => !token.normalized);
     const normalized = parts.addedTokens.filter((token) => token.normalized);
@@ -50,8 +59,8 @@ export class Tokenizer {
     };
     let parts: TokenizerParts;
     let padFromTokenizerJson: string | undefined;
+    const file = `${source}/${files['tokenizer.json'] !== undefined ? 'tokenizer.json' : 'vocab.txt'}`;
     if (files['tokenizer.json'] !== undefined) {
-      const file = `${source}/tokenizer.json`;
       const json = parseJsonFile(files['tokenizer.json'], file);
       parts = partsFromTokenizerJson(json, file);
       padFromTokenizerJson = padTokenFromTokenizerJson(json);
@@ -69,7 +78,28 @@ export class Tokenizer {
     }
     const padId = idOf(padToken, parts.addedTokens, parts.wordPiece);
     if (padId === undefined) throw new Error(`${source}: the pad token ${JSON.stringify(padToken)} is neither an added token nor in the vocabulary`);
-    return new Tokenizer(parts, padId);
+    return new Tokenizer(parts, padId, file);
+  }
+
+  /**
+   * Load-time checks against the model: every id the tokenizer can produce indexes its embedding
+   * table (an id past it would fail, or wrap in an Int32Array, only at some later encode), and
+   * `maxLength` holds at least the special tokens.
+   */
+  checkFits(vocabSize: number, maxLength: number, configFile: string, lengthFile: string): void {
+    const { prefixIds, suffixIds, numSpecialTokens } = this.postProcessor;
+    const ids: [number, string][] = [];
+    for (const [token, id] of this.wordPiece.vocab) ids.push([id, token]);
+    for (const token of this.addedTokens) ids.push([token.id, token.content]);
+    for (const id of [...prefixIds, ...suffixIds]) ids.push([id, 'a post_processor special token']);
+    const outside = ids.find(([id]) => !(id >= 0 && id < vocabSize));
+    if (outside) {
+      throw new Error(`${this.file}: token id ${outside[0]} is outside the model's vocabulary: ${configFile} vocab_size is ` +
+        `${vocabSize} (token ${JSON.stringify(outside[1])})`);
+    }
+    if (maxLength < numSpecialTokens) {
+      throw new Error(`${lengthFile}: max_seq_length ${maxLength} is less than the ${numSpecialTokens} special tokens the tokenizer adds`);
+    }
   }
 
   /** ids with special tokens, content truncated so the total is at most maxLength (>= number of special tokens) */
@@ -78,12 +108,30 @@ export class Tokenizer {
     if (!Number.isInteger(maxLength) || maxLength < numSpecialTokens) {
       throw new RangeError(`encode: maxLength must be an integer of at least ${numSpecialTokens} (the special tokens), found ${maxLength}`);
     }
-    const contentIds = this.contentIds(text, maxLength - numSpecialTokens);
+    const contentIds = this.truncatedContentIds(text, maxLength - numSpecialTokens);
     const ids = new Int32Array(prefixIds.length + contentIds.length + suffixIds.length);
     ids.set(prefixIds, 0);
     ids.set(contentIds, prefixIds.length);
     ids.set(suffixIds, prefixIds.length + contentIds.length);
     return ids;
+  }
+
+  /**
+   * The first `limit` content ids of `text` in time bounded by `limit`, not by the text: a prefix
+   * cut just after a whitespace character gives the same first ids as the whole text (see
+   * prefixesAgree), so prefixes four times longer each round are tried until one has enough.
+   */
+  private truncatedContentIds(text: string, limit: number): number[] {
+    if (this.prefixesAgree) {
+      const whitespace = /[ \t\n\r]/g;
+      for (let length = 64 * limit + 1024; length < text.length; length *= 4) {
+        whitespace.lastIndex = length;
+        if (whitespace.exec(text) === null) break;
+        const ids = this.contentIds(text.slice(0, whitespace.lastIndex), limit);
+        if (ids.length >= limit) return ids;
+      }
+    }
+    return this.contentIds(text, limit);
   }
 
   // AddedVocabulary::extract_and_normalize, then pre-tokenizer and model on every remaining piece.

@@ -2,6 +2,8 @@
 // special_tokens_map.json (PreTrainedTokenizerBase._from_pretrained: a value in
 // special_tokens_map.json wins over the one in tokenizer_config.json).
 
+import { parseJsonText } from '../json.js';
+
 type Json = Record<string, unknown>;
 
 export interface TokenizerConfigs {
@@ -21,12 +23,7 @@ export interface SpecialTokenValue {
 
 export function parseJsonFile(text: string | undefined, file: string): Json {
   if (text === undefined) return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
-  }
+  const json = parseJsonText(text, file);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${file}: should hold a JSON object`);
   return json as Json;
 }
