@@ -245,14 +245,26 @@ function hashFor(etag: string, size: number): crypto.Hash | undefined {
   return undefined;
 }
 
+/** Feeds the first `bytes` bytes of `file` (all of it by default) to `hash`. */
+function hashFile(file: string, hash: crypto.Hash, bytes?: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.createReadStream(file, { end: bytes === undefined ? undefined : bytes - 1 })
+      .on('data', (chunk) => hash.update(chunk)).on('end', resolve).on('error', reject);
+  });
+}
+
 /** The file's hash of the kind `etag` names, in hex; undefined when the etag is no hash sentvec knows. */
 async function hashAs(file: string, etag: string): Promise<string | undefined> {
   const hash = hashFor(etag, fs.statSync(file).size);
   if (!hash) return undefined;
-  await new Promise<void>((resolve, reject) => {
-    fs.createReadStream(file).on('data', (chunk) => hash.update(chunk)).on('end', resolve).on('error', reject);
-  });
+  await hashFile(file, hash);
   return hash.digest('hex');
+}
+
+/** The hash of the bytes written to an .incomplete file so far, carried across resumed attempts. */
+interface RunningHash {
+  hash?: crypto.Hash;
+  bytes: number;
 }
 
 // A lock is held by a live process on this host, or by one that touches it at least this often.
@@ -324,15 +336,16 @@ class Download {
   private async blob(file: string, metadata: FileMetadata, blob: string): Promise<void> {
     const incomplete = `${blob}.incomplete`;
     fs.mkdirSync(path.dirname(blob), { recursive: true });
+    const running: RunningHash = { bytes: -1 };
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.fetchInto(file, metadata, incomplete);
+        await this.fetchInto(file, metadata, incomplete, running);
         break;
       } catch (error) {
         if (!(error instanceof HubError) || error.code !== 'network' || attempt >= RESUMES) throw error;
       }
     }
-    const found = await hashAs(incomplete, metadata.etag);
+    const found = running.hash?.digest('hex');
     if (found !== undefined && found !== metadata.etag) {
       fs.rmSync(incomplete, { force: true });
       throw new HubError('checksum', `${this.cache.repo}/${file}: the downloaded bytes hash to ${found}, not to ${metadata.etag} as the hub says; nothing was kept, try again`);
@@ -340,8 +353,11 @@ class Download {
     fs.renameSync(incomplete, blob);
   }
 
-  /** Appends the missing bytes to `incomplete`, resuming with a Range request where it stopped. */
-  private async fetchInto(file: string, metadata: FileMetadata, incomplete: string): Promise<void> {
+  /**
+   * Appends the missing bytes to `incomplete`, resuming with a Range request where it stopped, and
+   * hashes them as they arrive (the bytes already on disk only when another attempt left them).
+   */
+  private async fetchInto(file: string, metadata: FileMetadata, incomplete: string, running: RunningHash): Promise<void> {
     const repo = this.cache.repo;
     let loaded = fs.statSync(incomplete, { throwIfNoEntry: false })?.size ?? 0;
     if (loaded > metadata.size) loaded = 0;
@@ -350,13 +366,20 @@ class Download {
       if (!response.ok) throw new HubError('http', `${repo}/${file}: ${metadata.location.split('?')[0]} answered HTTP ${response.status}`);
       loaded = 0;  // a server that ignores Range sends the whole file
     }
+    if (running.bytes !== loaded) {
+      running.hash = hashFor(metadata.etag, metadata.size);
+      if (running.hash && loaded > 0) await hashFile(incomplete, running.hash, loaded);
+      running.bytes = loaded;
+    }
     const out = await fs.promises.open(incomplete, loaded > 0 ? 'a' : 'w');
     const report = () => this.settings.onProgress?.({ repo, file, loaded, total: metadata.size });
     try {
       report();
       for await (const chunk of (response?.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
         await out.write(chunk);
+        running.hash?.update(chunk);
         loaded += chunk.length;
+        running.bytes = loaded;
         report();
       }
     } catch (error) {
