@@ -322,9 +322,16 @@ class Download {
     private readonly settings: Settings,
   ) {}
 
-  /** Puts the file's blob in place (downloading it unless another process just did) and links it. */
-  async file(commit: string, file: string, metadata: FileMetadata): Promise<void> {
+  /**
+   * Puts the file's blob in place (downloading it unless another process just did) and links it;
+   * with `verify`, a cached blob that no longer hashes to its name is fetched again.
+   */
+  async file(commit: string, file: string, metadata: FileMetadata, verify: boolean): Promise<void> {
     const blob = this.cache.blob(metadata.etag);
+    if (verify && fs.existsSync(blob)) {
+      const found = await hashAs(blob, metadata.etag);
+      if (found !== undefined && found !== metadata.etag) fs.rmSync(blob);
+    }
     if (!fs.existsSync(blob)) {
       await withLock(this.cache.lock(metadata.etag), async () => {
         if (!fs.existsSync(blob)) await this.blob(file, metadata, blob);
@@ -410,8 +417,8 @@ export interface Snapshot {
 
 /**
  * The repo's snapshot folder with the files load() reads. A revision the cache already holds is
- * served with no request at all; `refresh` (unless offline) asks the hub what a branch or tag
- * names now and re-hashes every cached blob, replacing any that are damaged.
+ * served with no request at all; `refresh` (unless offline) asks the hub about every file again
+ * and re-hashes each cached blob, fetching any that are damaged.
  */
 export async function hubSnapshot(repoId: string, options: HubOptions = {}, refresh = false): Promise<Snapshot> {
   const settings = hubSettings(options);
@@ -436,10 +443,9 @@ export async function hubSnapshot(repoId: string, options: HubOptions = {}, refr
   const download = new Download(hub, cache, settings);
   const files = await fetchModelFiles({
     get: async (file) => {
-      if (commit) {
-        const cached = fs.existsSync(cache.snapshot(commit, file));
-        if (cached && (!refresh || (await snapshotFileIsWhole(cache, commit, file)))) return true;
-        if (!cached && cache.knownMissing(commit, file)) return false;
+      if (commit && !refresh) {
+        if (fs.existsSync(cache.snapshot(commit, file))) return true;
+        if (cache.knownMissing(commit, file)) return false;
       }
       const metadata = await hub.metadata({ id: repoId, revision: commit ?? revision }, file);
       commit ??= metadata?.commit;
@@ -448,24 +454,11 @@ export async function hubSnapshot(repoId: string, options: HubOptions = {}, refr
         cache.markMissing(commit, file);
         return false;
       }
-      await download.file(commit, file, metadata);
+      await download.file(commit, file, metadata, refresh);
       return true;
     },
     text: async (file) => fs.promises.readFile(cache.snapshot(commit!, file), 'utf8'),
   }, `${repoId} at revision '${revision}'`);
   cache.writeRef(revision, commit!);
   return { dir: cache.snapshot(commit!), commit: commit!, files };
-}
-
-/** Re-hashes a cached file's blob; a damaged blob and its link are removed so the file downloads again. */
-async function snapshotFileIsWhole(cache: RepoCache, commit: string, file: string): Promise<boolean> {
-  const link = cache.snapshot(commit, file);
-  const blob = fs.realpathSync(link);
-  const etag = path.basename(blob);
-  if (path.dirname(blob) !== fs.realpathSync(path.join(cache.dir, 'blobs'))) return true;
-  const found = await hashAs(blob, etag);
-  if (found === undefined || found === etag) return true;
-  fs.rmSync(blob, { force: true });
-  fs.rmSync(link, { force: true });
-  return false;
 }
