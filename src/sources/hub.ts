@@ -245,14 +245,26 @@ function hashFor(etag: string, size: number): crypto.Hash | undefined {
   return undefined;
 }
 
+/** Feeds the first `bytes` bytes of `file` (all of it by default) to `hash`. */
+function hashFile(file: string, hash: crypto.Hash, bytes?: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.createReadStream(file, { end: bytes === undefined ? undefined : bytes - 1 })
+      .on('data', (chunk) => hash.update(chunk)).on('end', resolve).on('error', reject);
+  });
+}
+
 /** The file's hash of the kind `etag` names, in hex; undefined when the etag is no hash sentvec knows. */
 async function hashAs(file: string, etag: string): Promise<string | undefined> {
   const hash = hashFor(etag, fs.statSync(file).size);
   if (!hash) return undefined;
-  await new Promise<void>((resolve, reject) => {
-    fs.createReadStream(file).on('data', (chunk) => hash.update(chunk)).on('end', resolve).on('error', reject);
-  });
+  await hashFile(file, hash);
   return hash.digest('hex');
+}
+
+/** The hash of the bytes written to an .incomplete file so far, carried across resumed attempts. */
+interface RunningHash {
+  hash?: crypto.Hash;
+  bytes: number;
 }
 
 // A lock is held by a live process on this host, or by one that touches it at least this often.
@@ -310,9 +322,16 @@ class Download {
     private readonly settings: Settings,
   ) {}
 
-  /** Puts the file's blob in place (downloading it unless another process just did) and links it. */
-  async file(commit: string, file: string, metadata: FileMetadata): Promise<void> {
+  /**
+   * Puts the file's blob in place (downloading it unless another process just did) and links it;
+   * with `verify`, a cached blob that no longer hashes to its name is fetched again.
+   */
+  async file(commit: string, file: string, metadata: FileMetadata, verify: boolean): Promise<void> {
     const blob = this.cache.blob(metadata.etag);
+    if (verify && fs.existsSync(blob)) {
+      const found = await hashAs(blob, metadata.etag);
+      if (found !== undefined && found !== metadata.etag) fs.rmSync(blob);
+    }
     if (!fs.existsSync(blob)) {
       await withLock(this.cache.lock(metadata.etag), async () => {
         if (!fs.existsSync(blob)) await this.blob(file, metadata, blob);
@@ -324,15 +343,16 @@ class Download {
   private async blob(file: string, metadata: FileMetadata, blob: string): Promise<void> {
     const incomplete = `${blob}.incomplete`;
     fs.mkdirSync(path.dirname(blob), { recursive: true });
+    const running: RunningHash = { bytes: -1 };
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.fetchInto(file, metadata, incomplete);
+        await this.fetchInto(file, metadata, incomplete, running);
         break;
       } catch (error) {
         if (!(error instanceof HubError) || error.code !== 'network' || attempt >= RESUMES) throw error;
       }
     }
-    const found = await hashAs(incomplete, metadata.etag);
+    const found = running.hash?.digest('hex');
     if (found !== undefined && found !== metadata.etag) {
       fs.rmSync(incomplete, { force: true });
       throw new HubError('checksum', `${this.cache.repo}/${file}: the downloaded bytes hash to ${found}, not to ${metadata.etag} as the hub says; nothing was kept, try again`);
@@ -340,8 +360,11 @@ class Download {
     fs.renameSync(incomplete, blob);
   }
 
-  /** Appends the missing bytes to `incomplete`, resuming with a Range request where it stopped. */
-  private async fetchInto(file: string, metadata: FileMetadata, incomplete: string): Promise<void> {
+  /**
+   * Appends the missing bytes to `incomplete`, resuming with a Range request where it stopped, and
+   * hashes them as they arrive (the bytes already on disk only when another attempt left them).
+   */
+  private async fetchInto(file: string, metadata: FileMetadata, incomplete: string, running: RunningHash): Promise<void> {
     const repo = this.cache.repo;
     let loaded = fs.statSync(incomplete, { throwIfNoEntry: false })?.size ?? 0;
     if (loaded > metadata.size) loaded = 0;
@@ -350,13 +373,20 @@ class Download {
       if (!response.ok) throw new HubError('http', `${repo}/${file}: ${metadata.location.split('?')[0]} answered HTTP ${response.status}`);
       loaded = 0;  // a server that ignores Range sends the whole file
     }
+    if (running.bytes !== loaded) {
+      running.hash = hashFor(metadata.etag, metadata.size);
+      if (running.hash && loaded > 0) await hashFile(incomplete, running.hash, loaded);
+      running.bytes = loaded;
+    }
     const out = await fs.promises.open(incomplete, loaded > 0 ? 'a' : 'w');
     const report = () => this.settings.onProgress?.({ repo, file, loaded, total: metadata.size });
     try {
       report();
       for await (const chunk of (response?.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
         await out.write(chunk);
+        running.hash?.update(chunk);
         loaded += chunk.length;
+        running.bytes = loaded;
         report();
       }
     } catch (error) {
@@ -387,8 +417,8 @@ export interface Snapshot {
 
 /**
  * The repo's snapshot folder with the files load() reads. A revision the cache already holds is
- * served with no request at all; `refresh` (unless offline) asks the hub what a branch or tag
- * names now and re-hashes every cached blob, replacing any that are damaged.
+ * served with no request at all; `refresh` (unless offline) asks the hub about every file again
+ * and re-hashes each cached blob, fetching any that are damaged.
  */
 export async function hubSnapshot(repoId: string, options: HubOptions = {}, refresh = false): Promise<Snapshot> {
   const settings = hubSettings(options);
@@ -413,10 +443,9 @@ export async function hubSnapshot(repoId: string, options: HubOptions = {}, refr
   const download = new Download(hub, cache, settings);
   const files = await fetchModelFiles({
     get: async (file) => {
-      if (commit) {
-        const cached = fs.existsSync(cache.snapshot(commit, file));
-        if (cached && (!refresh || (await snapshotFileIsWhole(cache, commit, file)))) return true;
-        if (!cached && cache.knownMissing(commit, file)) return false;
+      if (commit && !refresh) {
+        if (fs.existsSync(cache.snapshot(commit, file))) return true;
+        if (cache.knownMissing(commit, file)) return false;
       }
       const metadata = await hub.metadata({ id: repoId, revision: commit ?? revision }, file);
       commit ??= metadata?.commit;
@@ -425,24 +454,11 @@ export async function hubSnapshot(repoId: string, options: HubOptions = {}, refr
         cache.markMissing(commit, file);
         return false;
       }
-      await download.file(commit, file, metadata);
+      await download.file(commit, file, metadata, refresh);
       return true;
     },
     text: async (file) => fs.promises.readFile(cache.snapshot(commit!, file), 'utf8'),
   }, `${repoId} at revision '${revision}'`);
   cache.writeRef(revision, commit!);
   return { dir: cache.snapshot(commit!), commit: commit!, files };
-}
-
-/** Re-hashes a cached file's blob; a damaged blob and its link are removed so the file downloads again. */
-async function snapshotFileIsWhole(cache: RepoCache, commit: string, file: string): Promise<boolean> {
-  const link = cache.snapshot(commit, file);
-  const blob = fs.realpathSync(link);
-  const etag = path.basename(blob);
-  if (path.dirname(blob) !== fs.realpathSync(path.join(cache.dir, 'blobs'))) return true;
-  const found = await hashAs(blob, etag);
-  if (found === undefined || found === etag) return true;
-  fs.rmSync(blob, { force: true });
-  fs.rmSync(link, { force: true });
-  return false;
 }
