@@ -1,6 +1,7 @@
 // The public model: tokenize, sort by length, batch, run the graph, pool, normalize, restore order.
 
 import type { BackendName } from './backend/kernels.js';
+import { lengthSortedBatches } from './batching.js';
 import { similarity, type SentenceModules, type SimilarityName } from './pooling.js';
 import { nextTurn, type BatchRunner } from './runner.js';
 import type { Tokenizer } from './tokenizer/index.js';
@@ -71,12 +72,8 @@ export class SentenceModel {
       // tokenizing thousands of texts at once would hold the event loop for tens of milliseconds
       if (tokenized.length % 64 === 0) await nextTurn();
     }
-    // Sorted by length, a batch holds texts of similar length (attention splits its work by the
-    // longest); each vector depends only on its own tokens.
-    const order = tokenized.map((_, i) => i).sort((a, b) => tokenized[a].length - tokenized[b].length);
     const vectors: Float32Array[] = new Array(texts.length);
-    for (let start = 0; start < order.length; start += batchSize) {
-      const batch = order.slice(start, start + batchSize);
+    for (const batch of lengthSortedBatches(tokenized.map((ids) => ids.length), { maxBatchSize: batchSize })) {
       const pooled = await this.runner.run(batch.map((i) => tokenized[i]));
       batch.forEach((i, b) => (vectors[i] = pooled[b]));
     }
