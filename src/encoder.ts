@@ -40,10 +40,45 @@ export class SentenceModel {
     return this.runner.close();
   }
 
-  /** Token ids exactly as sentence-transformers feeds them to the model. */
-  tokenize(text: string): Int32Array {
+  /**
+   * Token ids exactly as sentence-transformers feeds them to the model; a larger maxLength lets a
+   * caller see how long a text really is before it is truncated.
+   */
+  tokenize(text: string, maxLength = this.maxSeqLength): Int32Array {
     if (typeof text !== 'string') throw new TypeError(`tokenize(text): text must be a string, got ${typeof text}`);
-    return this.tokenizer.encode(this.modules.lowercase ? text.toLowerCase() : text, this.maxSeqLength);
+    return this.tokenizer.encode(this.modules.lowercase ? text.toLowerCase() : text, maxLength);
+  }
+
+  /** Token ids run through the model must be below this. */
+  get vocabSize(): number {
+    return this.tokenizer.vocabSize;
+  }
+
+  /** Whether the model ends in a Normalize module, so every vector has unit length. */
+  get normalizes(): boolean {
+    return this.modules.normalize;
+  }
+
+  /** The tokenizer itself, for showing tokens (a server's /tokenize). */
+  get tokens(): Pick<Tokenizer, 'tokenText' | 'specialTokenCounts'> {
+    return this.tokenizer;
+  }
+
+  /**
+   * Vectors of already tokenized sequences, run as one batch in the order given: the step
+   * encode() repeats per batch, for callers that batch themselves (a server's queue).
+   */
+  encodeTokenized(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    sequences.forEach((ids, i) => {
+      if (!(ids instanceof Int32Array) || ids.length < 1 || ids.length > this.maxSeqLength) {
+        throw new RangeError(`encodeTokenized: sequences[${i}] must be an Int32Array of 1 to ${this.maxSeqLength} ids`);
+      }
+      const vocabSize = this.vocabSize;
+      if (ids.some((id) => id < 0 || id >= vocabSize)) {
+        throw new RangeError(`encodeTokenized: sequences[${i}] has an id outside [0, ${vocabSize})`);
+      }
+    });
+    return this.runner.run([...sequences]);
   }
 
   /** Scores two vectors with the model's similarity function. */

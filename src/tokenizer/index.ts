@@ -25,6 +25,9 @@ export class Tokenizer {
   private readonly postProcessor: PostProcessor;
   private readonly rawSplitter: AddedTokenSplitter;
   private readonly normalizedSplitter: AddedTokenSplitter;
+  /** Token strings by id, built the first time one is asked for. */
+  private texts: string[] | undefined;
+  private readonly addedTokens: readonly AddedToken[];
 
   private constructor(parts: TokenizerParts, padId: number) {
     this.normalizer = parts.normalizer;
@@ -32,6 +35,7 @@ export class Tokenizer {
     this.wordPiece = parts.wordPiece;
     this.postProcessor = parts.postProcessor;
     this.padId = padId;
+    this.addedTokens = parts.addedTokens;
     // AddedVocabulary::refresh_added_tokens: normalized tokens are searched for in their normalized form.
     const raw = parts.addedTokens.filter((token) => !token.normalized);
     const normalized = parts.addedTokens.filter((token) => token.normalized);
@@ -70,6 +74,31 @@ export class Tokenizer {
     const padId = idOf(padToken, parts.addedTokens, parts.wordPiece);
     if (padId === undefined) throw new Error(`${source}: the pad token ${JSON.stringify(padToken)} is neither an added token nor in the vocabulary`);
     return new Tokenizer(parts, padId);
+  }
+
+  /** One past the highest id the vocabulary or an added token has. */
+  get vocabSize(): number {
+    return this.tokenTexts().length;
+  }
+
+  /** Ids the post-processor puts before and after a text's own tokens ([CLS] and [SEP] for BERT). */
+  get specialTokenCounts(): { prefix: number; suffix: number } {
+    return { prefix: this.postProcessor.prefixIds.length, suffix: this.postProcessor.suffixIds.length };
+  }
+
+  /** The token string of an id, '' for an id nothing maps to. */
+  tokenText(id: number): string {
+    return this.tokenTexts()[id] ?? '';
+  }
+
+  private tokenTexts(): string[] {
+    if (this.texts === undefined) {
+      const texts: string[] = [];
+      for (const [content, id] of this.wordPiece.vocab) texts[id] = content;
+      for (const token of this.addedTokens) texts[token.id] = token.content;
+      this.texts = texts;
+    }
+    return this.texts;
   }
 
   /** ids with special tokens, content truncated so the total is at most maxLength (>= number of special tokens) */
