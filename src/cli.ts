@@ -7,6 +7,7 @@ import { load } from './load.js';
 
 const USAGE = `usage: sentvec embed --model DIR [--backend native|wasm|js] [--input FILE] [--batch-size N]
        sentvec tokenize --model DIR [--input FILE]
+       sentvec serve --model DIR [--port 8080] … (sentvec serve --help)
 Reads one text per line from stdin (or --input FILE) and writes one JSON array per line:
 the sentence vector (embed) or the token ids (tokenize).`;
 
@@ -62,6 +63,7 @@ async function readLines(input: string | undefined): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'serve') return (await import('./serve/cli.js')).serveCommand(process.argv.slice(3));
   const args = parseArguments(process.argv.slice(2));
   const model = await load(args.model, { backend: args.backend });
   const texts = await readLines(args.input);

@@ -4,3 +4,4 @@ export { SentenceModel, type EncodeOptions } from './encoder.js';
 export type { SimilarityName } from './pooling.js';
 export type { BackendName } from './backend/kernels.js';
 export { BackendUnavailableError } from './backend/index.js';
+export { serve, type ServeOptions, type EmbeddingServer } from './serve/server.js';
