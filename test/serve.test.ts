@@ -167,12 +167,13 @@ test('beyond maxConcurrentRequests requests get 429 at once; the server answers 
 
 test('API key, CORS, and 503 until the models load', async (t) => {
   const guarded = await serve({ models: [checkpointDir(MODEL)], port: 0, log: null, apiKey: 'sesame', cors: 'https://example.org' });
-  const early = await fetch(`${guarded.url}/health`, { headers: { authorization: 'Bearer sesame' } });
+  const early = await fetch(`${guarded.url}/health`);
   t.equal(early.status, 503, '/health 503 while loading');
   t.equal((await early.json()).error_type, 'unhealthy');
   await guarded.ready;
   const body = JSON.stringify({ inputs: 'a' });
   t.equal((await fetch(`${guarded.url}/embed`, { method: 'POST', body })).status, 401, 'no key: 401');
+  t.equal((await fetch(`${guarded.url}/health`)).status, 200, 'no key needed for /health, as in TEI');
   t.equal((await fetch(`${guarded.url}/embed`, { method: 'POST', body, headers: { authorization: 'Bearer sesam' } })).status, 401, 'wrong key: 401');
   const ok = await fetch(`${guarded.url}/embed`, { method: 'POST', body, headers: { authorization: 'Bearer sesame' } });
   t.equal(ok.status, 200, 'right key: 200');
@@ -184,4 +185,35 @@ test('API key, CORS, and 503 until the models load', async (t) => {
   t.ok(sameBits(reply.data[0].embedding, expected[0]), 'openai client with the key, a model loaded from its folder');
   await guarded.close();
   t.equal((await fetch(`${server.url}/embed`, { method: 'POST', body })).headers.get('access-control-allow-origin'), null, 'no CORS headers by default');
+});
+
+test('a client that disconnects has its queued work dropped', async (t) => {
+  const ran: Int32Array[] = [];
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  // the real model, except that its batches wait at the gate and are recorded
+  const gated: typeof model = Object.create(model);
+  gated.encodeTokenized = async (sequences) => {
+    ran.push(...sequences);
+    await gate;
+    return model.encodeTokenized(sequences);
+  };
+  const gatedServer = await serve({ models: [{ id: MODEL, model: gated }], port: 0, log: null });
+  await gatedServer.ready;
+  const embed = (text: string, signal?: AbortSignal) => fetch(`${gatedServer.url}/embed`, { method: 'POST', body: JSON.stringify({ inputs: text }), signal });
+  const busy = [embed(texts[0]), embed(texts[1])];
+  while (ran.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  const abort = new AbortController();
+  const dropped = embed('a text whose client goes away', abort.signal).catch((error: Error) => error.name);
+  const queued = async () => /^sentvec_queue_depth 1$/m.test(await (await fetch(`${gatedServer.url}/metrics`)).text());
+  while (!(await queued())) await new Promise((resolve) => setTimeout(resolve, 5));
+  abort.abort();
+  t.equal(await dropped, 'AbortError', 'the client gave up');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  open();
+  t.deepEqual((await Promise.all(busy)).map((response) => response.status), [200, 200], 'the other requests are answered');
+  const droppedIds = model.tokenize('a text whose client goes away');
+  t.ok(ran.every((ids) => Buffer.compare(Buffer.from(ids.buffer), Buffer.from(droppedIds.buffer)) !== 0), 'its text never ran');
+  t.equal(ran.length, 2, 'only the two other texts ran');
+  await gatedServer.close();
 });

@@ -46,6 +46,8 @@ export interface Route {
   needsModels: boolean;
   /** Holds one of the --max-concurrent-requests places while it runs. */
   admitted: boolean;
+  /** Answered without the API key, as TEI answers its probes (/health, /metrics). */
+  open?: boolean;
   handle(context: RouteContext): Promise<RouteResult>;
 }
 
@@ -205,9 +207,9 @@ export const ROUTES: Record<string, Route> = {
   'POST /': { family: 'tei', needsModels: true, admitted: true, handle: teiEmbed },
   'POST /similarity': { family: 'tei', needsModels: true, admitted: true, handle: teiSimilarity },
   'POST /tokenize': { family: 'tei', needsModels: true, admitted: true, handle: teiTokenize },
-  'GET /health': { family: 'tei', needsModels: true, admitted: false, handle: health },
+  'GET /health': { family: 'tei', needsModels: true, admitted: false, open: true, handle: health },
   'GET /info': { family: 'tei', needsModels: true, admitted: false, handle: teiInfo },
-  'GET /metrics': { family: 'tei', needsModels: false, admitted: false, handle: metrics },
+  'GET /metrics': { family: 'tei', needsModels: false, admitted: false, open: true, handle: metrics },
   'POST /api/embed': { family: 'ollama', needsModels: true, admitted: true, handle: ollamaEmbed },
 };
 

@@ -228,7 +228,7 @@ export async function serve(options: ServeOptions): Promise<EmbeddingServer> {
         const known = Object.keys(ROUTES).some((key) => key.endsWith(` ${pathname}`));
         throw new ApiError(known ? 405 : 404, known ? `${method} is not allowed on ${pathname}` : `no route ${pathname}`, 'not_found');
       }
-      if (!authorized(request)) throw new ApiError(401, 'missing or wrong API key (Authorization: Bearer KEY)', 'unauthorized');
+      if (!route.open && !authorized(request)) throw new ApiError(401, 'missing or wrong API key (Authorization: Bearer KEY)', 'unauthorized');
       if (shuttingDown) throw new ApiError(503, 'the server is shutting down', 'unhealthy');
       if (route.needsModels && !loaded) throw new ApiError(503, 'the models are still loading', 'unhealthy');
       if (route.admitted) {
