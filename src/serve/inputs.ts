@@ -37,6 +37,13 @@ export function inputList(value: unknown, field: string, maxInputs: number): Inp
   return inputs;
 }
 
+/** A string or an array of strings, as a list of texts (routes that take no token ids). */
+export function textList(value: unknown, field: string, maxInputs: number): string[] {
+  const inputs = inputList(value, field, maxInputs);
+  if (inputs.some((input) => typeof input !== 'string')) throw invalid(`${field} must be a string or an array of strings`);
+  return inputs as string[];
+}
+
 export interface Truncation {
   /** Cut inputs longer than the model's max_seq_length instead of refusing them. */
   truncate: boolean;

@@ -5,7 +5,7 @@
 import type { SentenceModel } from '../encoder.js';
 import { normalizeL2 } from '../pooling.js';
 import {
-  AS_ENCODE, ApiError, inputList, invalid, isBoolean, isPositiveInteger, isString, optional, tokenizeInputs, type Input, type Truncation,
+  AS_ENCODE, ApiError, inputList, invalid, isBoolean, isPositiveInteger, isString, optional, textList, tokenizeInputs, type Input, type Truncation,
 } from './inputs.js';
 import type { EmbeddingQueue } from './queue.js';
 
@@ -136,8 +136,7 @@ async function teiSimilarity(context: RouteContext): Promise<RouteResult> {
   const pair = body.inputs as Record<string, unknown> | undefined;
   if (typeof pair !== 'object' || pair === null || Array.isArray(pair)) throw invalid('inputs must be an object with source_sentence and sentences');
   if (typeof pair.source_sentence !== 'string') throw invalid('inputs.source_sentence must be a string');
-  const sentences = inputList(pair.sentences, 'inputs.sentences', context.maxClientBatchSize - 1);
-  if (sentences.some((sentence) => typeof sentence !== 'string')) throw invalid('inputs.sentences must be strings');
+  const sentences = textList(pair.sentences, 'inputs.sentences', context.maxClientBatchSize - 1);
   const { vectors, tokens } = await embedInputs(context, served, [pair.source_sentence, ...sentences], teiTruncation(body), 'inputs');
   const [source, ...others] = vectors;
   return { body: others.map((vector) => served.model.similarity(source, vector)), inputs: vectors.length, tokens };
@@ -147,12 +146,11 @@ async function teiTokenize(context: RouteContext): Promise<RouteResult> {
   const { body } = context;
   refusePromptName(body);
   const { model } = context.resolve(undefined);
-  const texts = inputList(body.inputs, 'inputs', context.maxClientBatchSize);
-  if (texts.some((text) => typeof text !== 'string')) throw invalid('inputs must be a string or an array of strings');
+  const texts = textList(body.inputs, 'inputs', context.maxClientBatchSize);
   const addSpecial = optional(body, 'add_special_tokens', isBoolean, 'a boolean') ?? true;
   const { prefix, suffix } = model.tokens.specialTokenCounts;
   let tokens = 0;
-  const result = (texts as string[]).map((text) => {
+  const result = texts.map((text) => {
     const ids = Array.from(model.tokenize(text));
     tokens += ids.length;
     // TEI's SimpleToken; sentvec's tokenizer keeps no character offsets, so start and stop are null
@@ -179,8 +177,7 @@ async function ollamaEmbed(context: RouteContext): Promise<RouteResult> {
   const { body } = context;
   const started = process.hrtime.bigint();
   const served = context.resolve(optional(body, 'model', isString, 'a string'));
-  const inputs = inputList(body.input, 'input', context.maxClientBatchSize);
-  if (inputs.some((input) => typeof input !== 'string')) throw invalid('input must be a string or an array of strings');
+  const inputs = textList(body.input, 'input', context.maxClientBatchSize);
   const truncate = optional(body, 'truncate', isBoolean, 'a boolean') ?? true;
   const dimensions = optional(body, 'dimensions', isPositiveInteger, 'a positive integer');
   checkDimensions(served.model, dimensions);
@@ -225,4 +222,3 @@ export function errorBody(family: Family, error: ApiError): unknown {
   }
 }
 
-export { ApiError };
