@@ -217,3 +217,20 @@ test('a client that disconnects has its queued work dropped', async (t) => {
   t.equal(ran.length, 2, 'only the two other texts ran');
   await gatedServer.close();
 });
+
+test('several models: a request names one by id, or gets the first', async (t) => {
+  const other = await load(checkpointDir('minilm-l12-random'));
+  const two = await serve({ models: [{ id: MODEL, model }, { id: 'minilm-l12-random', model: other }], port: 0, log: null });
+  await two.ready;
+  const otherExpected = await other.encode(texts.slice(0, 3));
+  const openai = new OpenAI({ baseURL: `${two.url}/v1`, apiKey: 'unused' });
+  const named = await openai.embeddings.create({ model: 'minilm-l12-random', input: texts.slice(0, 3) });
+  t.ok(allSame(named.data.map((d) => d.embedding), otherExpected), 'OpenAI route, second model by id');
+  const tei = await fetch(`${two.url}/embed`, { method: 'POST', body: JSON.stringify({ inputs: texts.slice(0, 3), model: 'minilm-l12-random' }) });
+  t.ok(allSame((await tei.json()) as number[][], otherExpected), '/embed, second model by id');
+  const first = await fetch(`${two.url}/api/embed`, { method: 'POST', body: JSON.stringify({ input: texts.slice(0, 3) }) });
+  t.ok(allSame(((await first.json()) as { embeddings: number[][] }).embeddings, expected.slice(0, 3)), 'no model named: the first');
+  t.deepEqual((await openai.models.list()).data.map((m) => m.id), [MODEL, 'minilm-l12-random'], '/v1/models lists both');
+  await two.close();
+  await other.close();
+});

@@ -66,6 +66,11 @@ function checkDimensions(model: SentenceModel, dimensions: number | undefined): 
   }
 }
 
+/** The model the body's `model` names (any route may name one), else the first. */
+function namedModel(context: RouteContext): ServedModel {
+  return context.resolve(optional(context.body, 'model', isString, 'a string'));
+}
+
 async function embedInputs(context: RouteContext, served: ServedModel, inputs: Input[], truncation: Truncation, field: string) {
   const sequences = await tokenizeInputs(served.model, inputs, truncation, field);
   const vectors = await served.queue.embed(sequences, context.signal);
@@ -90,7 +95,7 @@ const float32Base64 = (vector: Float32Array) => Buffer.from(vector.buffer, vecto
 
 async function openaiEmbeddings(context: RouteContext): Promise<RouteResult> {
   const { body } = context;
-  const served = context.resolve(optional(body, 'model', isString, 'a string'));
+  const served = namedModel(context);
   const inputs = inputList(body.input, 'input', context.maxClientBatchSize);
   const format = optional(body, 'encoding_format', isString, "'float' or 'base64'") ?? 'float';
   if (format !== 'float' && format !== 'base64') throw invalid(`encoding_format must be 'float' or 'base64', got ${JSON.stringify(format)}`);
@@ -116,7 +121,7 @@ async function openaiModels(context: RouteContext): Promise<RouteResult> {
 async function teiEmbed(context: RouteContext): Promise<RouteResult> {
   const { body } = context;
   refusePromptName(body);
-  const served = context.resolve(undefined);
+  const served = namedModel(context);
   const inputs = inputList(body.inputs, 'inputs', context.maxClientBatchSize);
   const normalize = optional(body, 'normalize', isBoolean, 'a boolean') ?? true;
   const dimensions = optional(body, 'dimensions', isPositiveInteger, 'a positive integer');
@@ -132,7 +137,7 @@ async function teiEmbed(context: RouteContext): Promise<RouteResult> {
 async function teiSimilarity(context: RouteContext): Promise<RouteResult> {
   const { body } = context;
   refusePromptName(body);
-  const served = context.resolve(undefined);
+  const served = namedModel(context);
   const pair = body.inputs as Record<string, unknown> | undefined;
   if (typeof pair !== 'object' || pair === null || Array.isArray(pair)) throw invalid('inputs must be an object with source_sentence and sentences');
   if (typeof pair.source_sentence !== 'string') throw invalid('inputs.source_sentence must be a string');
@@ -145,7 +150,7 @@ async function teiSimilarity(context: RouteContext): Promise<RouteResult> {
 async function teiTokenize(context: RouteContext): Promise<RouteResult> {
   const { body } = context;
   refusePromptName(body);
-  const { model } = context.resolve(undefined);
+  const { model } = namedModel(context);
   const texts = textList(body.inputs, 'inputs', context.maxClientBatchSize);
   const addSpecial = optional(body, 'add_special_tokens', isBoolean, 'a boolean') ?? true;
   const { prefix, suffix } = model.tokens.specialTokenCounts;
@@ -176,7 +181,7 @@ async function metrics(context: RouteContext): Promise<RouteResult> {
 async function ollamaEmbed(context: RouteContext): Promise<RouteResult> {
   const { body } = context;
   const started = process.hrtime.bigint();
-  const served = context.resolve(optional(body, 'model', isString, 'a string'));
+  const served = namedModel(context);
   const inputs = textList(body.input, 'input', context.maxClientBatchSize);
   const truncate = optional(body, 'truncate', isBoolean, 'a boolean') ?? true;
   const dimensions = optional(body, 'dimensions', isPositiveInteger, 'a positive integer');
