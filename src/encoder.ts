@@ -69,11 +69,11 @@ export class SentenceModel {
    * encode() repeats per batch, for callers that batch themselves (a server's queue).
    */
   encodeTokenized(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    const vocabSize = this.vocabSize;
     sequences.forEach((ids, i) => {
       if (!(ids instanceof Int32Array) || ids.length < 1 || ids.length > this.maxSeqLength) {
         throw new RangeError(`encodeTokenized: sequences[${i}] must be an Int32Array of 1 to ${this.maxSeqLength} ids`);
       }
-      const vocabSize = this.vocabSize;
       if (ids.some((id) => id < 0 || id >= vocabSize)) {
         throw new RangeError(`encodeTokenized: sequences[${i}] has an id outside [0, ${vocabSize})`);
       }

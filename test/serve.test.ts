@@ -151,6 +151,12 @@ test('bad requests get the right status and error JSON, and the server keeps ser
   t.ok(allSame(after.body, expected.slice(0, 2)), 'still exact');
 });
 
+test('encodeTokenized checks what it is given before any kernel runs', (t) => {
+  t.throws(() => model.encodeTokenized([new Int32Array(0)]), /sequences\[0\] must be an Int32Array of 1 to 256 ids/);
+  t.throws(() => model.encodeTokenized([Int32Array.of(101, model.vocabSize, 102)]), /sequences\[0\] has an id outside \[0, 30522\)/);
+  t.end();
+});
+
 test('beyond maxConcurrentRequests requests get 429 at once; the server answers normally after', async (t) => {
   const small = await serve({ models: [{ id: MODEL, model }], port: 0, log: null, maxConcurrentRequests: 2 });
   await small.ready;
