@@ -3,6 +3,7 @@
 // JSON and the server keeps serving.
 import OpenAI from 'openai';
 import { InferenceClient } from '@huggingface/inference';
+import net from 'node:net';
 import test from 'tape';
 import { load } from '../src/index.js';
 import { normalizeL2 } from '../src/pooling.js';
@@ -155,6 +156,19 @@ test('encodeTokenized checks what it is given before any kernel runs', (t) => {
   t.throws(() => model.encodeTokenized([new Int32Array(0)]), /sequences\[0\] must be an Int32Array of 1 to 256 ids/);
   t.throws(() => model.encodeTokenized([Int32Array.of(101, model.vocabSize, 102)]), /sequences\[0\] has an id outside \[0, 30522\)/);
   t.end();
+});
+
+test('a client that goes away halfway through its body frees its place', async (t) => {
+  const { port } = new URL(server.url);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write('POST /embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"inputs": ["half');
+  const inFlight = async () => Number(/^sentvec_requests_in_flight (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
+  while ((await inFlight()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  t.pass('the request holds a place while its body arrives');
+  socket.destroy();
+  while ((await inFlight()) !== 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  t.pass('and gives it back when the client goes away');
 });
 
 test('beyond maxConcurrentRequests requests get 429 at once; the server answers normally after', async (t) => {
