@@ -247,7 +247,8 @@ export async function serve(options: ServeOptions): Promise<EmbeddingServer> {
         metrics: () => metrics.text(),
       });
     } catch (error) {
-      if (error instanceof CancelledError) {
+      // 499, nginx's 'client closed request', for the log and metrics: no one reads a response
+      if (error instanceof CancelledError || abort.signal.aborted) {
         status = 499;
         return;
       }
