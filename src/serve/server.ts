@@ -278,7 +278,9 @@ export async function serve(options: ServeOptions): Promise<EmbeddingServer> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(settings.port, settings.host, () => {
+    // Node's default accept backlog (511) resets connections when a burst of clients connect at
+    // once; the kernel caps this at net.core.somaxconn
+    server.listen({ port: settings.port, host: settings.host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });
