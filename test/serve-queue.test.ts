@@ -62,3 +62,12 @@ test('a cancelled request is rejected at once and its sequences never run', asyn
   await Promise.all([...busy, kept]);
   t.deepEqual(batches.flat().sort(), [1, 4, 9], 'only the other requests ran');
 });
+
+test('a request whose client left before it was queued is refused, not left pending', async (t) => {
+  const { model, batches } = recordingModel();
+  const queue = new EmbeddingQueue(model, { maxBatchSize: 4, maxBatchTokens: 1000 }, noObserver);
+  const abort = new AbortController();
+  abort.abort();
+  await queue.embed([sequence(1, 3)], abort.signal).then(() => t.fail('resolved'), (error) => t.ok(error instanceof CancelledError, 'CancelledError'));
+  t.deepEqual(batches, [], 'nothing ran');
+});

@@ -63,6 +63,7 @@ export class EmbeddingQueue {
 
   /** Vectors of `sequences` (validated token ids) in order; rejects with CancelledError once `signal` aborts. */
   embed(sequences: Int32Array[], signal?: AbortSignal): Promise<Float32Array[]> {
+    if (signal?.aborted) return Promise.reject(new CancelledError('the client went away'));
     if (sequences.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       const job: Job = { sequences, vectors: new Array(sequences.length), remaining: sequences.length, signal, resolve, reject };
