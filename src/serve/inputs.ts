@@ -82,12 +82,12 @@ function tokenizeText(model: SentenceModel, text: string, truncation: Truncation
   }
   const ids = model.tokenize(text, Number.MAX_SAFE_INTEGER);
   if (ids.length <= max) return ids;
-  // left truncation keeps the special tokens and the last content tokens, as `tokenizers` does
-  const { prefix, suffix } = model.tokens.specialTokenCounts;
+  // left truncation keeps the special tokens and the last content tokens, as `tokenizers` does:
+  // the prefix ([CLS]), then the tail, which ends in the suffix ([SEP])
+  const { prefix } = model.tokens.specialTokenCounts;
   const kept = new Int32Array(max);
   kept.set(ids.subarray(0, prefix), 0);
   kept.set(ids.subarray(ids.length - (max - prefix)), prefix);
-  if (suffix > 0) kept.set(ids.subarray(ids.length - suffix), max - suffix);
   return kept;
 }
 
