@@ -14,6 +14,7 @@ const USAGE = `usage: sentvec embed [--model NAME|DIR] [--revision R] [--backend
                     [--input FILE] [--output FILE] [--format jsonl|npy|f32] [--batch-size N]
        sentvec tokenize [--model NAME|DIR] [--revision R] [--input FILE]
        sentvec download NAME [--revision R]
+       sentvec serve [--model NAME|DIR]… [--port 8080] … (sentvec serve --help)
 Reads one text per line from stdin (or --input FILE) and writes, in input order, the sentence
 vectors (embed: one JSON array per line, or a float32 .npy matrix, or raw float32 rows) or the
 token ids (tokenize: one JSON array per line). A model is a folder or a Hugging Face repo id,
@@ -48,7 +49,7 @@ function parseArguments(argv: string[]): Arguments {
     process.exit(0);
   }
   if (!Object.hasOwn(COMMANDS, command ?? '')) {
-    throw new UsageError(command === undefined ? 'missing command (embed, tokenize or download)' : `unknown command '${command}'`);
+    throw new UsageError(command === undefined ? 'missing command (embed, tokenize, download or serve)' : `unknown command '${command}'`);
   }
   const flags: Record<string, string> = {};
   if (command === 'download') {
@@ -145,6 +146,7 @@ async function* chunks(lines: AsyncIterable<string>, size: number): AsyncGenerat
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'serve') return (await import('./serve/cli.js')).serveCommand(process.argv.slice(3));
   const args = parseArguments(process.argv.slice(2));
   const fetching = downloadBar();
   const hub = { revision: args.revision, onProgress: fetching.onProgress };

@@ -1,6 +1,7 @@
 // The public model: tokenize, sort by length, batch, run the graph, pool, normalize, restore order.
 
 import type { BackendName } from './backend/kernels.js';
+import { lengthSortedBatches } from './batching.js';
 import type { Dtype } from './load.js';
 import { similarity, type SentenceModules, type SimilarityName } from './pooling.js';
 import { nextTurn, type BatchRunner } from './runner.js';
@@ -48,10 +49,45 @@ export class SentenceModel {
     return this.runner.close();
   }
 
-  /** Token ids exactly as sentence-transformers feeds them to the model. */
-  tokenize(text: string): Int32Array {
+  /**
+   * Token ids exactly as sentence-transformers feeds them to the model; a larger maxLength lets a
+   * caller see how long a text really is before it is truncated.
+   */
+  tokenize(text: string, maxLength = this.maxSeqLength): Int32Array {
     if (typeof text !== 'string') throw new TypeError(`tokenize(text): text must be a string, got ${typeof text}`);
-    return this.tokenizer.encode(this.modules.lowercase ? text.toLowerCase() : text, this.maxSeqLength);
+    return this.tokenizer.encode(this.modules.lowercase ? text.toLowerCase() : text, maxLength);
+  }
+
+  /** Token ids run through the model must be below this. */
+  get vocabSize(): number {
+    return this.tokenizer.vocabSize;
+  }
+
+  /** Whether the model ends in a Normalize module, so every vector has unit length. */
+  get normalizes(): boolean {
+    return this.modules.normalize;
+  }
+
+  /** The tokenizer itself, for showing tokens (a server's /tokenize). */
+  get tokens(): Pick<Tokenizer, 'tokenText' | 'specialTokenCounts'> {
+    return this.tokenizer;
+  }
+
+  /**
+   * Vectors of already tokenized sequences, run as one batch in the order given: the step
+   * encode() repeats per batch, for callers that batch themselves (a server's queue).
+   */
+  encodeTokenized(sequences: readonly Int32Array[]): Promise<Float32Array[]> {
+    const vocabSize = this.vocabSize;
+    sequences.forEach((ids, i) => {
+      if (!(ids instanceof Int32Array) || ids.length < 1 || ids.length > this.maxSeqLength) {
+        throw new RangeError(`encodeTokenized: sequences[${i}] must be an Int32Array of 1 to ${this.maxSeqLength} ids`);
+      }
+      if (ids.some((id) => id < 0 || id >= vocabSize)) {
+        throw new RangeError(`encodeTokenized: sequences[${i}] has an id outside [0, ${vocabSize})`);
+      }
+    });
+    return this.runner.run([...sequences]);
   }
 
   /** Scores two vectors with the model's similarity function. */
@@ -83,20 +119,11 @@ export class SentenceModel {
       // tokenizing thousands of texts at once would hold the event loop for tens of milliseconds
       if (tokenized.length % 64 === 0) await nextTurn();
     }
-    // Sorted by length, a batch holds texts of similar length (attention splits its work by the
-    // longest); each vector depends only on its own tokens.
-    const order = tokenized.map((_, i) => i).sort((a, b) => tokenized[a].length - tokenized[b].length);
     const vectors: Float32Array[] = new Array(texts.length);
-    for (let start = 0; start < order.length; ) {
-      let end = start + 1;
-      let tokens = tokenized[order[start]].length;
-      while (end < order.length && end - start < batchSize && tokens + tokenized[order[end]].length <= TOKENS_PER_BATCH) {
-        tokens += tokenized[order[end++]].length;
-      }
-      const batch = order.slice(start, end);
+    const lengths = tokenized.map((ids) => ids.length);
+    for (const batch of lengthSortedBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens: TOKENS_PER_BATCH })) {
       const pooled = await this.runner.run(batch.map((i) => tokenized[i]));
       batch.forEach((i, b) => (vectors[i] = pooled[b]));
-      start = end;
     }
     return vectors;
   }

@@ -14,6 +14,7 @@ export { SentenceModel, type EncodeOptions } from './encoder.js';
 export type { SimilarityName } from './pooling.js';
 export type { BackendName } from './backend/kernels.js';
 export { BackendUnavailableError } from './backend/index.js';
+export { serve, type ServeOptions, type EmbeddingServer } from './serve/server.js';
 
 /**
  * Loads a sentence-transformers model (BERT/MiniLM or MPNet) from a folder, a Hugging Face repo id

@@ -25,6 +25,8 @@ export class Tokenizer {
   private readonly postProcessor: PostProcessor;
   private readonly rawSplitter: AddedTokenSplitter;
   private readonly normalizedSplitter: AddedTokenSplitter;
+  /** Token strings by id, built the first time one is asked for. */
+  private texts: string[] | undefined;
   private readonly addedTokens: readonly AddedToken[];
   /** Whether a prefix ending in whitespace tokenizes to the first ids of the whole text (see encode). */
   private readonly prefixesAgree: boolean;
@@ -100,6 +102,31 @@ export class Tokenizer {
     if (maxLength < numSpecialTokens) {
       throw new Error(`${lengthFile}: max_seq_length ${maxLength} is less than the ${numSpecialTokens} special tokens the tokenizer adds`);
     }
+  }
+
+  /** One past the highest id the vocabulary or an added token has. */
+  get vocabSize(): number {
+    return this.tokenTexts().length;
+  }
+
+  /** Ids the post-processor puts before and after a text's own tokens ([CLS] and [SEP] for BERT). */
+  get specialTokenCounts(): { prefix: number; suffix: number } {
+    return { prefix: this.postProcessor.prefixIds.length, suffix: this.postProcessor.suffixIds.length };
+  }
+
+  /** The token string of an id, '' for an id nothing maps to. */
+  tokenText(id: number): string {
+    return this.tokenTexts()[id] ?? '';
+  }
+
+  private tokenTexts(): string[] {
+    if (this.texts === undefined) {
+      const texts: string[] = [];
+      for (const [content, id] of this.wordPiece.vocab) texts[id] = content;
+      for (const token of this.addedTokens) texts[token.id] = token.content;
+      this.texts = texts;
+    }
+    return this.texts;
   }
 
   /** ids with special tokens, content truncated so the total is at most maxLength (>= number of special tokens) */
