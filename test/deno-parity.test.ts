@@ -1,12 +1,12 @@
 // The package under Deno, a runtime with its own module loader and permission model: the Node
 // entry loads all-MiniLM-L6-v2 from its folder on the WASM backend, with read access to the
 // build and the checkpoint only, and embeds STS-B test sentences as sentence-transformers does.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import test from 'tape';
 import type { DenoJob, DenoResult } from './deno-embed.js';
 import { checkpointDir, projectRoot, stsTestSentences } from './fixtures.js';
 import { agreement, embeddingGolden } from './goldens.js';
+import { runToEnd, type Finished } from './edge/runtime-process.js';
 
 const MAX_ABS = 1e-4;
 const SENTENCES = 64;
@@ -14,32 +14,12 @@ const TIMEOUT_MS = 180_000;
 // the devDependency's launcher, which finds the platform's binary even when install scripts did not run
 const DENO = path.join(projectRoot, 'node_modules', '.bin', 'deno');
 
-function runDeno(job: DenoJob): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runDeno(job: DenoJob): Promise<Finished> {
   const dist = path.join(projectRoot, 'dist');
-  // its own process group: without install scripts the launcher is a node shim that spawns deno
-  const child = spawn(DENO, [
+  return runToEnd(DENO, [
     'run', '--cached-only', '--no-prompt', '--no-config', `--allow-read=${dist},${job.model}`, '--allow-env',
     path.join(dist, 'test', 'deno-embed.js'),
-  ], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // the group has already exited
-    }
-  }, TIMEOUT_MS);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdin.end(JSON.stringify(job));
-  return new Promise((resolve) => {
-    child.on('error', (error) => resolve({ status: null, stdout, stderr: `${stderr}${error.message}` }));
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr: signal ? `${stderr}killed by ${signal} after ${TIMEOUT_MS / 1000} s` : stderr });
-    });
-  });
+  ], JSON.stringify(job), TIMEOUT_MS);
 }
 
 test(`deno: ${SENTENCES} STS-B sentences on the WASM backend match sentence-transformers`, async (t) => {
