@@ -4,14 +4,14 @@
 // modules, else the TypeScript reference.
 import type { SentenceModel } from './encoder.js';
 import { load as loadAnywhere, type LoadOptions, type ModelInput } from './load.js';
-import { supportedWasmVariants, type WasmVariant } from './backend/wasm.js';
+import { supportedWasmVariants, type WasmModules, type WasmVariant } from './backend/wasm.js';
 
 export { SentenceModel, type EncodeOptions } from './encoder.js';
 export type { LoadOptions, ModelFileMap, ModelInput } from './load.js';
 export type { SimilarityName } from './pooling.js';
 export type { BackendName } from './backend/kernels.js';
 export { BackendUnavailableError } from './backend/index.js';
-export { supportedWasmVariants, type WasmVariant };
+export { supportedWasmVariants, type WasmModules, type WasmVariant };
 
 const BROWSER_BACKENDS = ['wasm', 'js'];
 
