@@ -43,16 +43,6 @@ export class RuntimeProcess {
     return this.child.pid!;
   }
 
-  /** Resolves with the first stdout match of `pattern`, or rejects when the process exits first. */
-  async waitFor(pattern: RegExp): Promise<RegExpExecArray> {
-    for (;;) {
-      const match = pattern.exec(this.stdoutText) ?? pattern.exec(this.stderrText);
-      if (match) return match;
-      const exited = await Promise.race([this.exited, new Promise<undefined>((resolve) => setTimeout(resolve, 50))]);
-      if (exited) throw new Error(`${this.command} exited with ${exited.status} before printing ${pattern}: ${exited.stderr.slice(-2000)}`);
-    }
-  }
-
   kill(): void {
     try {
       process.kill(-this.child.pid!, 'SIGKILL');
