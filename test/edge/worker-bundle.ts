@@ -22,8 +22,9 @@ export interface WorkerBundle {
 }
 
 /**
- * `format` 'esm' is a Workers module worker; 'iife' wraps it for a runtime that evaluates one
- * script (edge-runtime), each .wasm import then read from `globalThis.__wasmModules[name]`.
+ * `format` 'esm' is a Workers module worker; 'iife' is one script for a runtime that evaluates
+ * scripts (edge-runtime): the worker's default export is then `globalThis.__worker.default`, and
+ * each .wasm import reads `globalThis.__wasmModules[name]`, which the host sets.
  */
 export async function bundleWorker(format: 'esm' | 'iife', entry = path.join(WORKER_EXAMPLE, 'src', 'index.js')): Promise<WorkerBundle> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-worker-'));
@@ -54,6 +55,7 @@ export async function bundleWorker(format: 'esm' | 'iife', entry = path.join(WOR
     outfile: path.join(dir, main),
     bundle: true,
     format,
+    globalName: format === 'iife' ? '__worker' : undefined,
     platform: 'neutral',
     target: 'es2022',
     conditions: ['workerd', 'worker', 'browser'],
