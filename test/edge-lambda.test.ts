@@ -2,12 +2,12 @@
 // function zip (index.mjs, node_modules/sentvec, model/), the handler called with API Gateway
 // HTTP API events, a cold one then a warm one, which answer as sentence-transformers does.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import test from 'tape';
 import { checkpointDir, projectRoot, stsTestSentences } from './fixtures.js';
 import { checkVectors, mib } from './edge/embed-check.js';
 import type { LambdaJob, LambdaResult } from './edge/lambda-invoke.js';
+import { lambdaTaskRoot } from './edge/lambda-zip.js';
 import { runToEnd } from './edge/runtime-process.js';
 
 const MAX_ABS = 1e-5;
@@ -23,11 +23,7 @@ function httpEvent(body: string) {
 
 test(`lambda: the example handler embeds ${SENTENCES} STS-B sentences as sentence-transformers does`, async (t) => {
   const name = 'all-MiniLM-L6-v2';
-  const taskRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-lambda-'));
-  fs.copyFileSync(path.join(projectRoot, 'examples', 'aws-lambda', 'index.mjs'), path.join(taskRoot, 'index.mjs'));
-  fs.mkdirSync(path.join(taskRoot, 'node_modules'));
-  fs.symlinkSync(projectRoot, path.join(taskRoot, 'node_modules', 'sentvec'), 'dir');
-  fs.symlinkSync(checkpointDir(name), path.join(taskRoot, 'model'), 'dir');
+  const taskRoot = lambdaTaskRoot(checkpointDir(name));
   const sentences = stsTestSentences().slice(0, SENTENCES);
   const job: LambdaJob = {
     taskRoot,

@@ -7,7 +7,7 @@ import { checkpointDir, stsTestSentences } from './fixtures.js';
 import { checkVectors, mib } from './edge/embed-check.js';
 import { peakRss } from './edge/runtime-process.js';
 import { bundleWorker } from './edge/worker-bundle.js';
-import { startWorkerd, type Workerd } from './edge/workerd.js';
+import { postEmbed, startWorkerd, type Workerd } from './edge/workerd.js';
 import { closeServer, serveFolders } from './static-files.js';
 
 const MAX_ABS = 1e-5;
@@ -28,18 +28,10 @@ test(`workerd: the Workers example embeds ${SENTENCES} STS-B sentences as senten
     const refused = await fetch(`${workerd.url}/embed`);
     t.equal(refused.status, 405, 'GET /embed is refused with 405');
     const idle = await peakRss(workerd.process.pid);
-    const started = performance.now();
-    const response = await fetch(`${workerd.url}/embed`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ texts: stsTestSentences().slice(0, SENTENCES) }),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const result = await response.json() as { dimension: number; vectors: number[][]; error?: string };
-    if (!response.ok) return t.fail(`POST /embed answered ${response.status}: ${result.error}\nworkerd: ${(await stopped(workerd)).slice(-2000)}`);
+    const { status, body, seconds } = await postEmbed(workerd.url, stsTestSentences().slice(0, SENTENCES), TIMEOUT_MS);
+    if (status !== 200) return t.fail(`POST /embed answered ${status}: ${body.error}\nworkerd: ${(await stopped(workerd)).slice(-2000)}`);
     t.pass(`first POST /embed (model load included) answered in ${seconds.toFixed(1)} s`);
-    checkVectors(t, 'in workerd', name, result.vectors.flat(), result.dimension, SENTENCES, MAX_ABS);
+    checkVectors(t, 'in workerd', name, body.vectors.flat(), body.dimension, SENTENCES, MAX_ABS);
     const peak = await peakRss(workerd.process.pid);
     // reported against the isolate limit, not asserted: the figure counts workerd's own memory too
     t.comment(`workerd peak RSS ${mib(peak)}, ${mib(peak - idle)} above the idle worker's ${mib(idle)}; ` +

@@ -64,3 +64,22 @@ export async function startWorkerd(bundle: WorkerBundle, bindings: Record<string
     if (exited) throw new Error(`workerd exited with ${exited.status}: ${exited.stderr.slice(-2000)}`);
   }
 }
+
+export interface EmbedAnswer {
+  status: number;
+  body: { dimension: number; vectors: number[][]; error?: string };
+  seconds: number;
+}
+
+/** POST /embed {texts} to a worker, timed. */
+export async function postEmbed(url: string, texts: string[], timeoutMs: number): Promise<EmbedAnswer> {
+  const started = performance.now();
+  const response = await fetch(`${url}/embed`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ texts }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body = await response.json();
+  return { status: response.status, body, seconds: (performance.now() - started) / 1000 };
+}
