@@ -5,7 +5,8 @@
 //     first POST /embed, minus its VmHWM before it (the idle worker);
 //   - edge-runtime: the same handler in Vercel's edge-runtime in a Node child: peak RSS after the
 //     request minus the peak before it;
-//   - Bun (native and WASM backends) and Node (the Lambda handler): the whole process's peak RSS.
+//   - Bun (native and WASM backends), Deno (WASM; Supabase's edge functions run on it) and Node
+//     (the Lambda handler): the whole process's peak RSS.
 // Each run embeds 32 STS-B test sentences and checks them against the goldens first (fp32 within
 // 1e-5; int8 by its lowest cosine). Never fails a build: a cell that cannot run says why.
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ import { agreement, embeddingGolden } from '../test/goldens.js';
 import type { DenoJob, DenoResult } from '../test/deno-embed.js';
 import type { EdgeRuntimeJob, EdgeRuntimeResult } from '../test/edge/edge-runtime-host.js';
 import { mib, splitVectors } from '../test/edge/embed-check.js';
+import { runEmbedScript, type ScriptRuntime } from '../test/edge/embed-script.js';
 import type { LambdaJob, LambdaResult } from '../test/edge/lambda-invoke.js';
 import { lambdaTaskRoot } from '../test/edge/lambda-zip.js';
 import { peakRss, runToEnd } from '../test/edge/runtime-process.js';
@@ -68,8 +70,9 @@ const runners: Record<string, Runner> = {
     if (result.status !== 200) throw new Error(`POST /embed answered ${result.status}: ${result.body.error}`);
     return { bytes: result.peakRss - result.idlePeakRss, what: `${mib(result.peakRss)} process, idle ${mib(result.idlePeakRss)}`, vectors: result.body.vectors.flat(), dimension: result.body.dimension };
   },
-  'bun (native)': (name, _url, dtype) => bun(name, 'native', dtype),
-  'bun (wasm)': (name, _url, dtype) => bun(name, 'wasm', dtype),
+  'bun (native)': (name, _url, dtype) => embedScript('bun', name, 'native', dtype),
+  'bun (wasm)': (name, _url, dtype) => embedScript('bun', name, 'wasm', dtype),
+  'deno (wasm)': (name, _url, dtype) => embedScript('deno', name, 'wasm', dtype),
   async 'node (Lambda handler)'(name, _url, dtype) {
     const taskRoot = lambdaTaskRoot(checkpointDir(name));
     const job: LambdaJob = { taskRoot, handler: 'index.handler', events: [{ body: JSON.stringify({ texts }) }] };
@@ -84,11 +87,10 @@ const runners: Record<string, Runner> = {
   },
 };
 
-async function bun(name: CheckpointName, backend: string, dtype: string): Promise<Measured> {
+async function embedScript(runtime: ScriptRuntime, name: CheckpointName, backend: string, dtype: string): Promise<Measured> {
   const job: DenoJob = { model: checkpointDir(name), sentences: texts, backend };
-  const { status, stdout, stderr } = await runToEnd(path.join(projectRoot, 'node_modules', '.bin', 'bun'), [path.join(dist, 'test', 'deno-embed.js')],
-    JSON.stringify(job), TIMEOUT_MS, { env: { ...process.env, SENTVEC_DTYPE: dtype } });
-  if (status !== 0) failed('bun', status, stderr);
+  const { status, stdout, stderr } = await runEmbedScript(runtime, job, TIMEOUT_MS, { SENTVEC_DTYPE: dtype });
+  if (status !== 0) failed(runtime, status, stderr);
   const result: DenoResult = JSON.parse(stdout);
   return { bytes: result.peakRss ?? 0, what: 'whole process', vectors: result.vectors, dimension: result.dimension };
 }
