@@ -29,6 +29,7 @@ test(`edge-runtime: the example's handler embeds ${SENTENCES} STS-B sentences as
     if (status !== 0) return t.fail(`the edge-runtime host exited with ${status}: ${stderr.slice(-2000)}`);
     const result: EdgeRuntimeResult = JSON.parse(stdout);
     if (result.status !== 200) return t.fail(`POST /embed answered ${result.status}: ${result.body.error}\n${stderr.slice(-2000)}`);
+    t.notEqual(result.compileFromBytes, 'compiled', `the sandbox refuses to compile WebAssembly from bytes (${result.compileFromBytes})`);
     t.pass(`POST /embed (model load included) answered in ${result.seconds.toFixed(1)} s`);
     checkVectors(t, 'in edge-runtime', name, result.body.vectors.flat(), result.body.dimension, SENTENCES, MAX_ABS);
     t.comment(`edge-runtime host peak RSS ${mib(result.peakRss)}, ${mib(result.peakRss - result.idlePeakRss)} above the idle runtime's ${mib(result.idlePeakRss)}`);

@@ -23,6 +23,8 @@ export interface EdgeRuntimeResult {
   /** This process's peak resident set before the first request and after the last, in bytes. */
   idlePeakRss: number;
   peakRss: number;
+  /** What compiling an empty module from bytes met in the sandbox: 'compiled', or the error. */
+  compileFromBytes: string;
 }
 
 const maxRss = () => process.resourceUsage().maxRSS * 1024;
@@ -42,6 +44,8 @@ const runtime = new EdgeRuntime({
   initialCode: `${fs.readFileSync(path.join(job.dir, job.main), 'utf8')}
 addEventListener('fetch', (event) => event.respondWith(__worker.default.fetch(event.request, __env)));`,
 });
+const compileFromBytes: string = await runtime.evaluate(
+  `WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(() => 'compiled', (error) => String(error))`);
 const idlePeakRss = maxRss();
 const started = performance.now();
 const response = await runtime.dispatchFetch('http://edge.local/embed', {
@@ -55,6 +59,7 @@ const result: EdgeRuntimeResult = {
   seconds: (performance.now() - started) / 1000,
   idlePeakRss,
   peakRss: maxRss(),
+  compileFromBytes,
 };
 await response.waitUntil();
 process.stdout.write(JSON.stringify(result));
