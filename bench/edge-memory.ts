@@ -17,8 +17,7 @@ import type { DenoJob, DenoResult } from '../test/deno-embed.js';
 import type { EdgeRuntimeJob, EdgeRuntimeResult } from '../test/edge/edge-runtime-host.js';
 import { mib, splitVectors } from '../test/edge/embed-check.js';
 import { runEmbedScript, type ScriptRuntime } from '../test/edge/embed-script.js';
-import type { LambdaJob, LambdaResult } from '../test/edge/lambda-invoke.js';
-import { lambdaTaskRoot } from '../test/edge/lambda-zip.js';
+import { invokeLambda, lambdaTaskRoot } from '../test/edge/lambda-zip.js';
 import { peakRss, runToEnd } from '../test/edge/runtime-process.js';
 import { bundleWorker } from '../test/edge/worker-bundle.js';
 import { postEmbed, startWorkerd } from '../test/edge/workerd.js';
@@ -75,13 +74,8 @@ const runners: Record<string, Runner> = {
   'deno (wasm)': (name, _url, dtype) => embedScript('deno', name, 'wasm', dtype),
   async 'node (Lambda handler)'(name, _url, dtype) {
     const taskRoot = lambdaTaskRoot(checkpointDir(name));
-    const job: LambdaJob = { taskRoot, handler: 'index.handler', events: [{ body: JSON.stringify({ texts }) }] };
-    const { status, stdout, stderr } = await runToEnd(process.execPath, [path.join(dist, 'test', 'edge', 'lambda-invoke.js')], JSON.stringify(job), TIMEOUT_MS, {
-      env: { ...process.env, DTYPE: dtype },
-    });
-    fs.rmSync(taskRoot, { recursive: true });
-    if (status !== 0) failed('Lambda invoker', status, stderr);
-    const result: LambdaResult = JSON.parse(stdout);
+    const result = await invokeLambda(taskRoot, [{ body: JSON.stringify({ texts }) }], { DTYPE: dtype }, TIMEOUT_MS)
+      .finally(() => fs.rmSync(taskRoot, { recursive: true }));
     const body = JSON.parse(result.responses[0].body);
     return { bytes: result.peakRss, what: 'whole process', vectors: body.vectors.flat(), dimension: body.dimension };
   },

@@ -2,9 +2,10 @@
 // sentvec on AWS Lambda (Node.js 20 or later), behind a function URL or an API Gateway HTTP API.
 // The model is loaded once per execution environment, on the first request: from MODEL_DIR
 // (default: ./model, the checkpoint folder zipped beside this file or put in a layer), else from
-// MODEL_URL, whose files are copied to /tmp, the one writable folder, so the native backend
-// maps them rather than holding a second copy in the heap.
+// MODEL_URL, whose files are copied to /tmp (os.tmpdir() there), the one writable folder, so the
+// native backend maps them rather than holding a second copy in the heap.
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from 'sentvec';
@@ -31,7 +32,7 @@ let loading;
 function model() {
   if (!loading) {
     const bundled = process.env.MODEL_DIR ?? fileURLToPath(new URL('./model', import.meta.url));
-    const dir = process.env.MODEL_URL ? download(process.env.MODEL_URL, '/tmp/sentvec-model') : Promise.resolve(bundled);
+    const dir = process.env.MODEL_URL ? download(process.env.MODEL_URL, path.join(os.tmpdir(), 'sentvec-model')) : Promise.resolve(bundled);
     loading = dir.then((folder) => load(folder, { dtype: process.env.DTYPE || 'fp32' }));
     // a failed load is retried by the next invocation rather than cached
     loading.catch(() => (loading = undefined));
