@@ -110,4 +110,5 @@ try {
   }
 } finally {
   closeServer(server);
+  for (const bundle of [workerBundle, scriptBundle]) fs.rmSync(bundle.dir, { recursive: true });
 }

@@ -1,6 +1,7 @@
 // The Workers example under Vercel's edge-runtime, with WebAssembly compilation from bytes
 // forbidden: it answers POST /embed for STS-B test sentences as sentence-transformers does, with
 // all-MiniLM-L6-v2 fetched from a loopback origin.
+import fs from 'node:fs';
 import path from 'node:path';
 import test from 'tape';
 import { checkpointDir, projectRoot, stsTestSentences } from './fixtures.js';
@@ -35,5 +36,6 @@ test(`edge-runtime: the example's handler embeds ${SENTENCES} STS-B sentences as
     t.comment(`edge-runtime host peak RSS ${mib(result.peakRss)}, ${mib(result.peakRss - result.idlePeakRss)} above the idle runtime's ${mib(result.idlePeakRss)}`);
   } finally {
     closeServer(server);
+    fs.rmSync(bundle.dir, { recursive: true });
   }
 });

@@ -2,6 +2,7 @@
 // does, served by workerd on 127.0.0.1, its kernels imported as compiled Wasm modules (workerd
 // forbids compiling from bytes) and the model fetched from a loopback origin, answers POST /embed
 // for STS-B test sentences as sentence-transformers does.
+import fs from 'node:fs';
 import test from 'tape';
 import { checkpointDir, stsTestSentences } from './fixtures.js';
 import { checkVectors, mib } from './edge/embed-check.js';
@@ -41,6 +42,7 @@ test(`workerd: the Workers example embeds ${SENTENCES} STS-B sentences as senten
   } finally {
     workerd?.process.kill();
     closeServer(server);
+    fs.rmSync(bundle.dir, { recursive: true });
   }
 });
 
