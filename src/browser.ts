@@ -7,7 +7,7 @@ import { loadSource, type LoadOptions } from './load.js';
 import { hubSource, type BrowserHubOptions } from './sources/hub-browser.js';
 import { repoIdOf } from './sources/repo.js';
 import { filesSource, urlSource, type ModelInput, type ModelSource } from './sources/source.js';
-import { supportedWasmVariants, type WasmVariant } from './backend/wasm.js';
+import { supportedWasmVariants, type WasmModules, type WasmVariant } from './backend/wasm.js';
 
 export { SentenceModel, type EncodeOptions } from './encoder.js';
 export type { LoadOptions } from './load.js';
@@ -17,7 +17,7 @@ export type { BrowserHubOptions, ModelCache } from './sources/hub-browser.js';
 export type { SimilarityName } from './pooling.js';
 export type { BackendName } from './backend/kernels.js';
 export { BackendUnavailableError } from './backend/index.js';
-export { supportedWasmVariants, type WasmVariant };
+export { supportedWasmVariants, type WasmModules, type WasmVariant };
 
 const BROWSER_BACKENDS = ['wasm', 'js'];
 

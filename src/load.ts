@@ -1,6 +1,7 @@
 // A model source (sources/) → config, tokenizer, weights, modules → a ready SentenceModel.
 
 import { selectBackend } from './backend/index.js';
+import type { WasmModules } from './backend/wasm.js';
 import { withShapeChecks, type Kernels, type WeightFormat } from './backend/kernels.js';
 import { SentenceModel } from './encoder.js';
 import { parseJsonText } from './json.js';
@@ -26,6 +27,11 @@ export interface LoadOptions extends HubOptions {
    * weights with activations quantized per call, about 4× less weight memory.
    */
   dtype?: Dtype;
+  /**
+   * The WASM kernels as modules the host compiled, by variant, where compiling from bytes is
+   * forbidden (Cloudflare Workers, Vercel's edge): `import simd from 'sentvec/wasm/sentvec-simd.wasm'`.
+   */
+  wasmModules?: WasmModules;
 }
 
 /** The precision of the encoder's Linear layers. */
@@ -94,12 +100,16 @@ export async function loadInlineRunner(
   return inlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head, dtype);
 }
 
+// Node-only (node:worker_threads), so named through a variable that bundlers do not follow: a
+// static import of it hoisted into a Workers bundle fails to link there.
+const WORKER_RUNNER = './worker-runner.js';
+
 /** Loads a sentence-transformers model (BERT/MiniLM or MPNet) from any source. */
 export async function loadSource(source: ModelSource, options: LoadOptions = {}): Promise<SentenceModel> {
   const dtype = dtypeOf(options.dtype);
   const config = await readConfig(source);
 
-  const kernels = withShapeChecks(await selectBackend(options.backend));
+  const kernels = withShapeChecks(await selectBackend(options.backend, { wasmModules: options.wasmModules }));
   const modules = await sentenceModules(
     { modules: await text(source, 'modules.json'), read: (path) => text(source, path) },
     source.name,
@@ -109,7 +119,7 @@ export async function loadSource(source: ModelSource, options: LoadOptions = {})
   const inWorker = kernels.name === 'native' && options.worker !== false;
   // The worker reads the weights while this thread parses the tokenizer.
   const starting: Promise<BatchRunner> = inWorker
-    ? (await import('./worker-runner.js')).WorkerRunner.start({ source: source.spec, backend: kernels.name, head, dtype })
+    ? (await import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_RUNNER) as typeof import('./worker-runner.js')).WorkerRunner.start({ source: source.spec, backend: kernels.name, head, dtype })
     : inlineRunner(source, config, kernels, head, dtype);
   starting.catch(() => {});  // awaited below; until then a failure must not count as unhandled
 

@@ -13,6 +13,7 @@ import { checkpointDir, projectRoot, stsTestSentences, type CheckpointName } fro
 import { agreement, embeddingGolden } from './goldens.js';
 import { LoopbackHub, folderFiles } from './hub-server.js';
 import { absent } from './required.js';
+import { closeServer, inside, listenOnLoopback, serveFile } from './static-files.js';
 
 const MAX_ABS = 1e-4;
 const SENTENCES = 64;
@@ -20,34 +21,6 @@ const MODELS: CheckpointName[] = ['all-MiniLM-L6-v2', 'all-mpnet-base-v2'];
 const TIMEOUT_MS = 600_000;
 const HUB_REPO = 'sentence-transformers/all-MiniLM-L6-v2';
 const HUB_COMMIT = '4444444444444444444444444444444444444444';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.map': 'application/json',
-  '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
-
-/** `relative` inside `root`, or undefined for a path that would leave it. */
-function inside(root: string, relative: string): string | undefined {
-  const file = path.resolve(root, `.${path.posix.normalize(`/${relative}`)}`);
-  return file.startsWith(`${root}${path.sep}`) ? file : undefined;
-}
-
-function serveFile(response: http.ServerResponse, file: string | undefined): void {
-  const stat = file === undefined ? undefined : fs.statSync(file, { throwIfNoEntry: false });
-  if (file === undefined || !stat?.isFile()) {
-    response.writeHead(404).end();
-    return;
-  }
-  response.writeHead(200, {
-    'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-    'content-length': stat.size,
-  });
-  fs.createReadStream(file).pipe(response);
-}
 
 async function body(request: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -83,7 +56,7 @@ function startServer(job: BrowserJob, modelDirs: Map<string, string>, onEvent: (
     if (model && modelDir) return serveFile(response, inside(modelDir, model[2]));
     response.writeHead(404).end();
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  return listenOnLoopback(server).then(() => server);
 }
 
 test(`browser: Chromium embeds ${SENTENCES} STS-B sentences on the WASM backend as sentence-transformers does`, async (t) => {
@@ -129,8 +102,7 @@ test(`browser: Chromium embeds ${SENTENCES} STS-B sentences on the WASM backend 
   } finally {
     clearTimeout(timer);
     await chromium?.close();
-    server.closeAllConnections();
-    server.close();
+    closeServer(server);
     await hub.close();
   }
   const fetched = hub.requests.filter((r) => r.method === 'GET').map((r) => r.path);

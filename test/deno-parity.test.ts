@@ -1,59 +1,23 @@
 // The package under Deno, a runtime with its own module loader and permission model: the Node
 // entry loads all-MiniLM-L6-v2 from its folder on the WASM backend, with read access to the
 // build and the checkpoint only, and embeds STS-B test sentences as sentence-transformers does.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import test from 'tape';
-import type { DenoJob, DenoResult } from './deno-embed.js';
-import { checkpointDir, projectRoot, stsTestSentences } from './fixtures.js';
-import { agreement, embeddingGolden } from './goldens.js';
+import type { DenoResult } from './deno-embed.js';
+import { checkpointDir, stsTestSentences } from './fixtures.js';
+import { checkVectors } from './edge/embed-check.js';
+import { launcher, runEmbedScript } from './edge/embed-script.js';
 
 const MAX_ABS = 1e-4;
 const SENTENCES = 64;
 const TIMEOUT_MS = 180_000;
-// the devDependency's launcher, which finds the platform's binary even when install scripts did not run
-const DENO = path.join(projectRoot, 'node_modules', '.bin', 'deno');
-
-function runDeno(job: DenoJob): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const dist = path.join(projectRoot, 'dist');
-  // its own process group: without install scripts the launcher is a node shim that spawns deno
-  const child = spawn(DENO, [
-    'run', '--cached-only', '--no-prompt', '--no-config', `--allow-read=${dist},${job.model}`, '--allow-env',
-    path.join(dist, 'test', 'deno-embed.js'),
-  ], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // the group has already exited
-    }
-  }, TIMEOUT_MS);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdin.end(JSON.stringify(job));
-  return new Promise((resolve) => {
-    child.on('error', (error) => resolve({ status: null, stdout, stderr: `${stderr}${error.message}` }));
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr: signal ? `${stderr}killed by ${signal} after ${TIMEOUT_MS / 1000} s` : stderr });
-    });
-  });
-}
 
 test(`deno: ${SENTENCES} STS-B sentences on the WASM backend match sentence-transformers`, async (t) => {
   const name = 'all-MiniLM-L6-v2';
   const started = performance.now();
-  const { status, stdout, stderr } = await runDeno({ model: checkpointDir(name), sentences: stsTestSentences().slice(0, SENTENCES) });
+  const { status, stdout, stderr } = await runEmbedScript('deno', { model: checkpointDir(name), sentences: stsTestSentences().slice(0, SENTENCES) }, TIMEOUT_MS);
   const seconds = (performance.now() - started) / 1000;
-  if (status !== 0) return t.fail(`${DENO} exited with ${status}: ${stderr.slice(-2000)}`);
+  if (status !== 0) return t.fail(`${launcher('deno')} exited with ${status}: ${stderr.slice(-2000)}`);
   const result: DenoResult = JSON.parse(stdout);
-  const { dimension } = result;
-  const vectors = Array.from({ length: result.vectors.length / dimension }, (_, i) =>
-    Float32Array.from(result.vectors.slice(i * dimension, (i + 1) * dimension)));
   t.equal(result.backend, 'wasm', `ran on ${result.backend}, ${result.variant} module, in ${seconds.toFixed(1)} s`);
-  t.equal(vectors.length, SENTENCES, `${vectors.length} vectors of ${dimension}`);
-  const { maxAbs, minCosine, worst } = agreement(vectors, embeddingGolden(name).vectors);
-  t.ok(maxAbs <= MAX_ABS, `${name} under Deno (wasm ${result.variant}): max |Δ| ${maxAbs.toExponential(2)} ≤ ${MAX_ABS} (worst text ${worst}), min cosine ${minCosine.toFixed(8)}`);
+  checkVectors(t, `under Deno (wasm ${result.variant})`, name, result.vectors, result.dimension, SENTENCES, MAX_ABS);
 });

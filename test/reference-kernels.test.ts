@@ -97,7 +97,7 @@ test('shape checks name the kernel and the operand', (t) => {
   expectError(() => checked.linear(new Float32Array(4), new Float32Array(6), { N: 2, K: 3, format: 'f32' }, new Float32Array(2), null, 2, 3, 2, 'none'),
     /linear: weight is not a LinearWeight of the js backend/, 'a look-alike weight');
   expectError(() => checked.linearWeight(new Float32Array(5), 2, 3, 'f32'), /linearWeight: data holds 5 floats, needs 6/, 'short Linear weight');
-  expectError(() => checked.linearWeight(new Float32Array(6), 2, 3, 'q4' as never), /linearWeight: unknown format q4 \(f32\)/, 'unknown format');
+  expectError(() => checked.linearWeight(new Float32Array(6), 2, 3, 'q4' as never), /linearWeight: unknown format q4 \(f32, i8\)/, 'unknown format');
   expectError(() => checked.embed(new Float32Array(4), Int32Array.of(0, 7), Int32Array.of(0, 1), null,
     new Float32Array(14), new Float32Array(4), null, 2, 2, 7, 2, 1), /embed: ids\[1\] = 7 is outside 0..6/, 'id out of range');
   expectError(() => checked.attention(new Float32Array(4), new Float32Array(4), new Float32Array(4), new Float32Array(4), null,

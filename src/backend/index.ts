@@ -5,9 +5,14 @@
 
 import { BACKEND_NAMES, type BackendName, type Kernels } from './kernels.js';
 import { jsKernels } from './js.js';
-import { loadWasmKernels } from './wasm.js';
+import { loadWasmKernels, type WasmModules } from './wasm.js';
 
-type Loader = () => Promise<Kernels>;
+/** What a backend may be handed instead of finding it itself. */
+export interface BackendInputs {
+  wasmModules?: WasmModules;
+}
+
+type Loader = (inputs: BackendInputs) => Promise<Kernels>;
 
 const loaders: Record<BackendName, Loader> = {
   native: async () => {
@@ -15,12 +20,12 @@ const loaders: Record<BackendName, Loader> = {
     const { loadNativeKernels } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './native.js');
     return (await loadNativeKernels()) as Kernels;
   },
-  wasm: async () => (await loadWasmKernels()) as Kernels,
+  wasm: async ({ wasmModules }) => (await loadWasmKernels({ modules: wasmModules })) as Kernels,
   js: async () => jsKernels as Kernels,
 };
 
-async function load(name: BackendName): Promise<Kernels> {
-  return loaders[name]();
+async function load(name: BackendName, inputs: BackendInputs = {}): Promise<Kernels> {
+  return loaders[name](inputs);
 }
 
 export class BackendUnavailableError extends Error {
@@ -38,10 +43,10 @@ function parseName(name: string, origin: string): BackendName {
 }
 
 /** Loads one backend by name, or throws saying why it cannot run here. */
-export async function loadBackend(name: string): Promise<Kernels> {
+export async function loadBackend(name: string, inputs: BackendInputs = {}): Promise<Kernels> {
   const backend = parseName(name, 'requested');
   try {
-    return await load(backend);
+    return await load(backend, inputs);
   } catch (error) {
     throw new BackendUnavailableError(`backend '${backend}' cannot run here: ${(error as Error).message}`);
   }
@@ -51,13 +56,13 @@ export async function loadBackend(name: string): Promise<Kernels> {
  * The backend to use: `requested`, else $SENTVEC_BACKEND, else the first of native, wasm, js
  * that loads. An explicit choice that cannot load is an error, never a silent fallback.
  */
-export async function selectBackend(requested?: string): Promise<Kernels> {
+export async function selectBackend(requested?: string, inputs: BackendInputs = {}): Promise<Kernels> {
   const explicit = requested ?? (typeof process === 'undefined' ? undefined : process.env.SENTVEC_BACKEND);
-  if (explicit) return loadBackend(explicit);
+  if (explicit) return loadBackend(explicit, inputs);
   const reasons: string[] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      return await load(name);
+      return await load(name, inputs);
     } catch (error) {
       reasons.push(`${name}: ${(error as Error).message}`);
     }

@@ -178,22 +178,34 @@ export interface WasmKernels extends Kernels<number> {
   memoryStats(): { reserved: number; inUse: number };
 }
 
+/** Modules compiled by the host, by variant: `import simd from 'sentvec/wasm/sentvec-simd.wasm'` on Workers. */
+export type WasmModules = Partial<Record<WasmVariant, WebAssembly.Module>>;
+
 export interface WasmOptions {
   /** Forces one module; otherwise $SENTVEC_WASM, otherwise the most capable one that validates. */
   variant?: WasmVariant;
+  /**
+   * Instantiate these instead of reading and compiling dist/wasm/ (which Cloudflare Workers and
+   * Vercel's edge forbid): the most capable variant given that validates here.
+   */
+  modules?: WasmModules;
 }
 
 function chooseVariant(options: WasmOptions): WasmVariant {
   const fromEnvironment = typeof process === 'undefined' ? undefined : process.env.SENTVEC_WASM;
   const requested = options.variant ?? (fromEnvironment || undefined);
-  const supported = supportedWasmVariants();
+  const given = options.modules && WASM_VARIANTS.filter((variant) => options.modules![variant] !== undefined);
+  const supported = supportedWasmVariants().filter((variant) => given?.includes(variant) ?? true);
+  if (supported.length === 0) {
+    throw new Error(`none of the wasm modules given (${given!.join(', ') || 'none'}) validates in this runtime; it supports: ${supportedWasmVariants().join(', ')}`);
+  }
   if (requested === undefined) return supported[0];
   const origin = options.variant ? 'requested' : 'from SENTVEC_WASM';
   if (!(WASM_VARIANTS as readonly string[]).includes(requested)) {
     throw new Error(`unknown wasm variant '${requested}' (${origin}); valid variants: ${WASM_VARIANTS.join(', ')}`);
   }
   if (!supported.includes(requested as WasmVariant)) {
-    throw new Error(`wasm variant '${requested}' (${origin}) does not validate in this runtime; it supports: ${supported.join(', ')}`);
+    throw new Error(`wasm variant '${requested}' (${origin}) does not validate in this runtime${given ? ' or was not given' : ''}; available: ${supported.join(', ')}`);
   }
   return requested as WasmVariant;
 }
@@ -210,8 +222,9 @@ async function moduleBytes(url: URL): Promise<BufferSource> {
   return response.arrayBuffer();
 }
 
-export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKernels> {
-  const variant = chooseVariant(options);
+async function instantiate(variant: WasmVariant, modules?: WasmModules): Promise<WebAssembly.Instance> {
+  const given = modules?.[variant];
+  if (given) return WebAssembly.instantiate(given, {});
   const url = MODULE_URLS[variant]();
   let bytes: BufferSource;
   try {
@@ -219,7 +232,12 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
   } catch (error) {
     throw new Error(`the ${variant} kernels ${url.href} could not be read (run npm run build:wasm): ${(error as Error).message}`);
   }
-  const { instance } = await WebAssembly.instantiate(bytes, {});
+  return (await WebAssembly.instantiate(bytes, {})).instance;
+}
+
+export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKernels> {
+  const variant = chooseVariant(options);
+  const instance = await instantiate(variant, options.modules);
   const asm = instance.exports as unknown as AsmExports;
   const heap = new Heap(asm.memory, asm.heapBase());
   const floatsAt = (at: number, length: number) => new Float32Array(asm.memory.buffer, at, length);

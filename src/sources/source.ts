@@ -50,9 +50,35 @@ export function urlSource(base: URL): ModelSource {
       const response = await fetch(url);
       if (response.status === 404) return undefined;
       if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status} ${response.statusText}`);
-      return new Uint8Array(await response.arrayBuffer());
+      return bodyBytes(response, url);
     },
   };
+}
+
+/**
+ * The body read into one buffer of Content-Length bytes as it streams in. arrayBuffer() holds every
+ * chunk and then their concatenation, twice the checkpoint at its peak, which an edge isolate of
+ * 128 MB cannot spare.
+ */
+async function bodyBytes(response: Response, url: URL): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length'));
+  const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+  if (!response.body || !Number.isSafeInteger(declared) || declared <= 0 || encoded) return new Uint8Array(await response.arrayBuffer());
+  const bytes = new Uint8Array(declared);
+  let filled = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (filled + value.length > declared) {
+      await reader.cancel();
+      throw new Error(`${url.href}: the body runs past its Content-Length of ${declared} bytes`);
+    }
+    bytes.set(value, filled);
+    filled += value.length;
+  }
+  if (filled !== declared) throw new Error(`${url.href}: the body ended after ${filled} of its ${declared} bytes (Content-Length)`);
+  return bytes;
 }
 
 export function filesSource(files: ModelFileMap): ModelSource {
