@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // sentvec embed|tokenize --model DIR [--backend NAME] [--input FILE] [--batch-size N]
 // Reads one text per line (stdin or --input), writes one JSON array per line to stdout.
+// sentvec bench …: src/bench/main.ts.
 
 import fs from 'node:fs';
 import { load } from './load.js';
 
 const USAGE = `usage: sentvec embed --model DIR [--backend native|wasm|js] [--input FILE] [--batch-size N]
        sentvec tokenize --model DIR [--input FILE]
+       sentvec bench [--model DIR] [--json] …   (sentvec bench --help)
 Reads one text per line from stdin (or --input FILE) and writes one JSON array per line:
 the sentence vector (embed) or the token ids (tokenize).`;
 
@@ -62,6 +64,7 @@ async function readLines(input: string | undefined): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'bench') return (await import('./bench/main.js')).benchMain(process.argv.slice(3));
   const args = parseArguments(process.argv.slice(2));
   const model = await load(args.model, { backend: args.backend });
   const texts = await readLines(args.input);
