@@ -67,7 +67,7 @@ export function benchmarkModule(): BenchmarkModule {
   return loaded;
 }
 
-/** One case's result: calls per second, wall seconds per call, and CPU seconds per call of this process. */
+/** One case's result: calls per wall-clock second with its RME, and CPU seconds of this process per call. */
 export interface Timing {
   hz: Estimate;
   cpuSecondsPerCall: number;

@@ -2,6 +2,7 @@
 // state of another cell is in it). argv[2] is a ChildRequest as JSON; the last stdout line is the
 // result as JSON. Nothing but sentvec and the harness is imported, so a cold start is sentvec's own.
 import type { Sampling } from './harness.js';
+import type { Estimate } from './stats.js';
 
 export interface ChildRequest {
   mode: 'cold' | 'throughput';
@@ -30,7 +31,7 @@ export interface ColdResult {
 }
 
 export interface ThroughputResult {
-  batches: { batch: number; hz: { value: number; rme: number; samples: number }; cpuSecondsPerCall: number }[];
+  batches: { batch: number; hz: Estimate; cpuSecondsPerCall: number }[];
   /** Wall milliseconds of each single-sentence encode() call, in order. */
   latencies: number[];
   backend: string;
