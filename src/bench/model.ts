@@ -55,7 +55,8 @@ function child<T>(request: ChildRequest, threads: number): Promise<T> {
     process_.on('close', (code, signal) => {
       const line = output.trim().split('\n').pop() ?? '';
       if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as T);
-      else reject(new Error(errors.trim().split('\n').pop() || `exit ${code ?? signal}`));
+      else if (signal) reject(new Error(`measuring process ended by ${signal}${signal === 'SIGTERM' ? ` (over the ${CHILD_TIMEOUT_MS / 1000} s limit?)` : ''}`));
+      else reject(new Error(errors.trim().split('\n').pop() || `exit ${code}`));
     });
   });
 }
