@@ -29,6 +29,7 @@ test('sentvec bench: usage errors are one line and exit 2', (t) => {
   const cases: [string[], RegExp][] = [
     [['--threads', '0'], /--threads: '0' is not a list of thread counts/],
     [['--backend', 'cuda'], /--backend: 'cuda' is not one of native, wasm, js/],
+    [['--batches', '8,x'], /--batches: '8,x' is not a list of batch sizes/],
     [['--model-only'], /--model-only needs --model DIR/],
     [['--compare', 'a.json'], /--compare takes two report files/],
     [['--kernels-only', '--model-only', '--model', 'x'], /exclude each other/],

@@ -10,7 +10,7 @@ import { runBench, type BenchSettings } from './run.js';
 import { BENCH_SENTENCES } from './sentences.js';
 
 export const BENCH_USAGE = `usage: sentvec bench [--model DIR] [--backend native,wasm,js] [--dtype fp32,int8] [--threads 1,2]
-                    [--kernels-only | --model-only] [--input FILE] [--thorough] [--json]
+                    [--batches 1,8,32,128] [--kernels-only | --model-only] [--input FILE] [--thorough] [--json]
        sentvec bench --compare A.json B.json
 Times every kernel on every backend and ISA level this machine runs (GFLOP/s and % of the
 measured FMA peak), and with --model the whole model: cold start, sentences/s at batch
@@ -39,10 +39,10 @@ function list<T extends string>(flag: string, value: string, valid: readonly T[]
   return [...new Set(items)] as T[];
 }
 
-function threadList(value: string): number[] {
+function countList(flag: string, value: string, what: string, limit: number): number[] {
   const counts = value.split(',').map(Number);
-  if (!counts.every((count) => Number.isInteger(count) && count >= 1 && count <= 1024)) {
-    throw new BenchUsageError(`--threads: '${value}' is not a list of thread counts in 1..1024`);
+  if (!counts.every((count) => Number.isInteger(count) && count >= 1 && count <= limit)) {
+    throw new BenchUsageError(`${flag}: '${value}' is not a list of ${what} in 1..${limit}`);
   }
   return [...new Set(counts)];
 }
@@ -59,7 +59,7 @@ export function parseBenchArguments(argv: string[]): Parsed {
     } else if (flag === '--compare') {
       if (argv.length !== 3 || i !== 0) throw new BenchUsageError('--compare takes two report files and nothing else');
       return { compare: [argv[1], argv[2]] };
-    } else if (['--model', '--backend', '--dtype', '--threads', '--input'].includes(flag)) {
+    } else if (['--model', '--backend', '--dtype', '--threads', '--batches', '--input'].includes(flag)) {
       if (argv[i + 1] === undefined) throw new BenchUsageError(`${flag} needs a value`);
       flags.set(flag, argv[++i]);
     } else {
@@ -83,13 +83,13 @@ export function parseBenchArguments(argv: string[]): Parsed {
       model,
       backends: list<BackendName>('--backend', flags.get('--backend') ?? BACKEND_NAMES.join(','), BACKEND_NAMES),
       dtypes: list<Dtype>('--dtype', flags.get('--dtype') ?? DTYPES.join(','), DTYPES),
-      threads: threadList(flags.get('--threads') ?? [1, cores()].join(',')),
+      threads: countList('--threads', flags.get('--threads') ?? [1, cores()].join(','), 'thread counts', 1024),
       kernels: !switches.has('--model-only'),
       models: !switches.has('--kernels-only'),
       kernelSampling: sample(KERNEL_SAMPLING),
       kernelBatch: DEFAULT_BATCH,
       modelSampling: sample(MODEL_SAMPLING),
-      batches: BATCHES,
+      batches: countList('--batches', flags.get('--batches') ?? BATCHES.join(','), 'batch sizes', 4096),
       coldRuns: COLD_RUNS + (scale > 1 ? 2 : 0),
       latencyQueries: LATENCY_QUERIES * scale,
       sentences,
