@@ -1,16 +1,17 @@
 // End-to-end numbers of the default Node path (native backend in its worker thread) for a
 // 12-layer MiniLM (minilm-l12-random: the MiniLM-L12 architecture, random weights) and MPNet base
 // (all-mpnet-base-v2), on STS-B test sentences:
-//   - sentences/s at batch 1, 8, 32, 128, whole encode() calls with tokenization;
-//   - p50/p99 latency of one-sentence encode() calls;
+//   - sentences/s at batch 1, 8, 32, 128, whole encode() calls with tokenization, sampled by the
+//     harness of `sentvec bench` (src/bench/harness.ts, benchmark.js), with the 95 % margin;
+//   - p50/p99 latency of one-sentence encode() calls, with their distribution-free margins;
 //   - cold start: a fresh `node` that imports sentvec, loads, encodes one sentence (median of 5,
 //     bench/cold-start.ts);
 //   - peak RSS of a process that loads the model and encodes all 2,758 test sentences;
 //   - where one forward's time goes, per kernel, by wrapping the kernels in a timing proxy.
 // Every measuring process first checks its vectors against the sentence-transformers goldens.
 //
-// The machine may be shared, so next to wall time (best pass, which a busy machine can only make
-// slower) each throughput cell also gives sentences per CPU-second of the whole process, worker
+// The machine may be shared, so next to wall time (which a busy machine makes slower and noisier)
+// each throughput cell also gives sentences per CPU-second of the whole process, worker
 // and pool threads included (spinning counts against it), and the same on one pool thread, where
 // CPU time is the work itself. Never fails a build: a cell that cannot run says why.
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,13 +26,14 @@ import { InlineRunner } from '../src/runner.js';
 import { Checkpoint, parseSafetensors } from '../src/safetensors.js';
 import { checkpointDir, stsTestSentences, type CheckpointName } from '../test/fixtures.js';
 import { agreement, embeddingGolden } from '../test/goldens.js';
+import { runSuite, type Sampling } from '../src/bench/harness.js';
+import { quantileEstimate, type Estimate } from '../src/bench/stats.js';
 import { cpuSeconds } from './common.js';
 
 const MODELS: CheckpointName[] = ['minilm-l12-random', 'all-mpnet-base-v2'];
 const BATCHES = [1, 8, 32, 128];
 const SENTENCES = 256;
-const MIN_PASSES = 3;
-const MIN_SECONDS = 1.5;
+const PASS_SAMPLING: Sampling = { maxTime: 3, minTime: 0, minSamples: 3 };
 const LATENCY_QUERIES = 200;
 const COLD_RUNS = 5;
 const BREAKDOWN_BATCHES = [1, 32];
@@ -39,8 +41,7 @@ const BREAKDOWN_FORWARDS = 8;
 const MAX_ABS = 1e-4;
 const CHILD_TIMEOUT_MS = 900_000;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 0.5);
+const median = (values: number[]) => quantileEstimate(values, 0.5).value;
 
 async function checkedModel(name: CheckpointName, sentences: string[], worker = true) {
   const model = await load(checkpointDir(name), { worker });
@@ -51,36 +52,31 @@ async function checkedModel(name: CheckpointName, sentences: string[], worker = 
 }
 
 interface Throughput {
-  batches: { batch: number; wall: number; cpu: number }[];
-  p50: number;
-  p99: number;
+  batches: { batch: number; wall: Estimate; cpu: number }[];
+  p50: Estimate;
+  p99: Estimate;
 }
 
+/** Whole passes over the sentences at each batch size, sampled by the harness of `sentvec bench`. */
 async function throughput(name: CheckpointName): Promise<Throughput> {
   const sentences = stsTestSentences().slice(0, SENTENCES);
   const model = await checkedModel(name, sentences);
-  const batches = [];
-  for (const batch of BATCHES) {
-    let bestWall = Infinity;
-    let passes = 0;
-    const cpuStart = process.cpuUsage();
-    while (passes < MIN_PASSES || cpuSeconds(cpuStart) < MIN_SECONDS) {
-      const begin = performance.now();
-      await model.encode(sentences, { batchSize: batch });
-      bestWall = Math.min(bestWall, (performance.now() - begin) / 1000);
-      passes++;
-    }
-    batches.push({ batch, wall: SENTENCES / bestWall, cpu: (passes * SENTENCES) / cpuSeconds(cpuStart) });
-  }
+  const timings = await runSuite('e2e', BATCHES.map((batch) => ({
+    name: `batch ${batch}`, run: () => model.encode(sentences, { batchSize: batch }),
+  })), PASS_SAMPLING, true);
+  const batches = BATCHES.map((batch, index) => {
+    const timing = timings[index];
+    if (timing instanceof Error) throw timing;
+    return { batch, wall: { ...timing.hz, value: timing.hz.value * SENTENCES }, cpu: SENTENCES / timing.cpuSecondsPerCall };
+  });
   const latencies: number[] = [];
   for (let i = 0; i < LATENCY_QUERIES; i++) {
     const begin = performance.now();
     await model.encode([sentences[i % sentences.length]]);
     latencies.push(performance.now() - begin);
   }
-  latencies.sort((a, b) => a - b);
   await model.close();
-  return { batches, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+  return { batches, p50: quantileEstimate(latencies, 0.5), p99: quantileEstimate(latencies, 0.99) };
 }
 
 interface Breakdown {
@@ -197,12 +193,14 @@ function report(name: CheckpointName): void {
   if (typeof both === 'string' || typeof one === 'string') {
     console.log(`throughput: ${typeof both === 'string' ? both : one}`);
   } else {
-    console.log('| batch | sentences/s (wall, best pass) | sentences per CPU-s | sentences per CPU-s, 1 thread |');
+    const withMargin = (estimate: Estimate, digits: number) => `${estimate.value.toFixed(digits)} ±${estimate.rme.toFixed(1)} %`;
+    console.log('| batch | sentences/s (wall, ±95 % margin) | sentences per CPU-s | sentences per CPU-s, 1 thread |');
     console.log('|---:|---:|---:|---:|');
     both.batches.forEach((cell, i) => {
-      console.log(`| ${cell.batch} | ${cell.wall.toFixed(1)} | ${cell.cpu.toFixed(1)} | ${one.batches[i].cpu.toFixed(1)} |`);
+      console.log(`| ${cell.batch} | ${withMargin(cell.wall, 1)} | ${cell.cpu.toFixed(1)} | ${one.batches[i].cpu.toFixed(1)} |`);
     });
-    console.log(`\nsingle query: p50 ${both.p50.toFixed(2)} ms, p99 ${both.p99.toFixed(2)} ms (1 thread: p50 ${one.p50.toFixed(2)} ms, p99 ${one.p99.toFixed(2)} ms)`);
+    console.log(`\nsingle query: p50 ${withMargin(both.p50, 2)} ms, p99 ${withMargin(both.p99, 2)} ms ` +
+      `(1 thread: p50 ${withMargin(one.p50, 2)} ms, p99 ${withMargin(one.p99, 2)} ms)`);
   }
 
   const cold = child<ColdStart>('coldStart', name);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // sentvec embed|tokenize|download: reads one text per line and streams one result per line, in
-// input order and in constant memory, whatever the input's size.
+// input order and in constant memory, whatever the input's size. sentvec serve …: src/serve/;
+// sentvec bench …: src/bench/main.ts.
 
 import fs from 'node:fs';
 import readline from 'node:readline';
@@ -15,6 +16,7 @@ const USAGE = `usage: sentvec embed [--model NAME|DIR] [--revision R] [--backend
        sentvec tokenize [--model NAME|DIR] [--revision R] [--input FILE]
        sentvec download NAME [--revision R]
        sentvec serve [--model NAME|DIR]… [--port 8080] … (sentvec serve --help)
+       sentvec bench [--model NAME|DIR] [--json] …    (sentvec bench --help)
 Reads one text per line from stdin (or --input FILE) and writes, in input order, the sentence
 vectors (embed: one JSON array per line, or a float32 .npy matrix, or raw float32 rows) or the
 token ids (tokenize: one JSON array per line). A model is a folder or a Hugging Face repo id,
@@ -49,7 +51,7 @@ function parseArguments(argv: string[]): Arguments {
     process.exit(0);
   }
   if (!Object.hasOwn(COMMANDS, command ?? '')) {
-    throw new UsageError(command === undefined ? 'missing command (embed, tokenize, download or serve)' : `unknown command '${command}'`);
+    throw new UsageError(command === undefined ? 'missing command (embed, tokenize, download, serve or bench)' : `unknown command '${command}'`);
   }
   const flags: Record<string, string> = {};
   if (command === 'download') {
@@ -147,6 +149,7 @@ async function* chunks(lines: AsyncIterable<string>, size: number): AsyncGenerat
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'serve') return (await import('./serve/cli.js')).serveCommand(process.argv.slice(3));
+  if (process.argv[2] === 'bench') return (await import('./bench/main.js')).benchMain(process.argv.slice(3));
   const args = parseArguments(process.argv.slice(2));
   const fetching = downloadBar();
   const hub = { revision: args.revision, onProgress: fetching.onProgress };
