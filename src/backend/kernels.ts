@@ -26,6 +26,7 @@ export interface Kernels<Buf = unknown> {
   /**
    * Takes an nn.Linear weight (N,K) once at load time, in whatever layout this backend's `linear`
    * reads fastest (the native one packs it into column panels). `linear` also accepts `weight()`.
+   * `data` may be a view of the checkpoint's bytes, valid only during the call.
    */
   linearWeight(data: Float32Array, N: number, K: number): Buf;
   /** Activation storage of `length` floats; its contents are unspecified until written. */
@@ -86,7 +87,8 @@ export interface Kernels<Buf = unknown> {
 /** Storage of the backends whose buffers are plain Float32Arrays (js, native). */
 export const float32ArrayStorage: Pick<Kernels<Float32Array>, 'weight' | 'linearWeight' | 'alloc' | 'free' | 'write' | 'read' | 'length'> = {
   weight: (data) => data,
-  linearWeight: (data) => data,
+  // a Linear weight may be a view of the checkpoint's bytes (Checkpoint.float32Transient)
+  linearWeight: (data) => data.slice(),
   alloc: (length) => new Float32Array(length),
   free: () => {},
   write: (buffer, data) => buffer.set(data),

@@ -76,7 +76,7 @@ export class WeightLoader<Buf> {
 
   /** (weight, bias) of an nn.Linear from `inFeatures` to `outFeatures`. */
   linear(path: string, inFeatures: number, outFeatures: number): Linear<Buf> {
-    const weight = this.checkpoint.float32(`${this.prefix}${path}.weight`, [outFeatures, inFeatures]);
+    const weight = this.checkpoint.float32Transient(`${this.prefix}${path}.weight`, [outFeatures, inFeatures]);
     return {
       weight: this.kernels.linearWeight(weight, outFeatures, inFeatures),
       bias: this.at(path).get('bias', [outFeatures]),
