@@ -20,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threads", Napi::Function::New(env, sentvec::Threads, "threads"));
   exports.Set("setThreads", Napi::Function::New(env, sentvec::SetThreads, "setThreads"));
   exports.Set("fmaPeak", Napi::Function::New(env, sentvec::FmaPeak, "fmaPeak"));
+  exports.Set("trimMemory", Napi::Function::New(env, sentvec::TrimMemory, "trimMemory"));
 #if defined(__unix__) || defined(__APPLE__)
   exports.Set("mapFile", Napi::Function::New(env, sentvec::MapFile, "mapFile"));
   exports.Set("unmapFile", Napi::Function::New(env, sentvec::UnmapFile, "unmapFile"));

@@ -14,6 +14,9 @@
 #include <initializer_list>
 #include <iterator>
 #include <map>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <memory>
 #include <mutex>
 #include <string>
@@ -571,6 +574,16 @@ Napi::Value UnmapFile(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 #endif
+
+// trimMemory(): returns the free memory of every malloc arena to the OS. Buffers of a large
+// batch are allocated and freed inside the heap once glibc's adaptive mmap threshold has risen
+// past their size, and would otherwise stay resident after they are freed.
+Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+#endif
+  return info.Env().Undefined();
+}
 
 void configure_from_environment(Napi::Env env) {
   const std::string problem = select_isa_from_environment();

@@ -1,9 +1,12 @@
 // Worker-thread side of worker-runner.ts: loads the graph from the model's source and answers
 // each batch of token ids with its vectors, transferring their buffers back.
 
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadNativeAddon } from './backend/native.js';
+import { loadNativeAddon, type NativeAddon } from './backend/native.js';
 import { loadInlineRunner } from './load.js';
+import { IDLE_RELEASE_MS } from './models/transformer.js';
 import type { FileMapper } from './sources/source.js';
 import type { InlineRunner } from './runner.js';
 import type { WorkerReply, WorkerSetup } from './worker-runner.js';
@@ -13,12 +16,14 @@ const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postM
 const setup = workerData as WorkerSetup;
 
 let runner: InlineRunner<unknown>;
+let nativeAddon: NativeAddon | undefined;
 try {
   // Mapping model.safetensors instead of reading it saves a copy of the whole file in memory and
   // the time to make it; the graph copies or packs every tensor it keeps, and the mappings are
   // unmapped once it is built, so nothing that happens to the file later can reach the model. A
   // file that cannot be mapped (missing, say) is read the usual way, which reports the problem.
   const addon = setup.backend === 'native' ? await loadNativeAddon() : undefined;
+  nativeAddon = addon;
   const mapped: ArrayBuffer[] = [];
   const mapSafetensors: FileMapper = (file) => {
     if (!addon?.mapFile || !file.endsWith('.safetensors')) return undefined;
@@ -41,7 +46,21 @@ try {
   process.exit(0);
 }
 
+// Once the model is idle its scratch is freed (ActivationStore), but the buffers are garbage only
+// V8 knows of: with nothing allocating, no collection runs and the worker would hold a large
+// batch's memory for good. A collection shortly after the scratch is freed gives it back.
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc') as () => void;
+let idleTimer: NodeJS.Timeout | undefined;
+const releaseIdleMemory = () => {
+  collectGarbage();
+  nativeAddon?.trimMemory?.();
+};
+
 port.on('message', ({ id, sequences }: { id: number; sequences: Int32Array[] }) => {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(releaseIdleMemory, IDLE_RELEASE_MS + 200);
+  idleTimer.unref();
   try {
     const vectors = runner.runNow(sequences);
     reply({ type: 'vectors', id, vectors }, vectors.map((vector) => vector.buffer as ArrayBuffer));

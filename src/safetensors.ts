@@ -250,6 +250,19 @@ export class Checkpoint {
    * Missing tensor, wrong shape or a NaN/±inf value → SafetensorsError naming the file and tensor.
    */
   float32(name: string, shape: readonly number[]): Float32Array {
+    return this.decode(name, shape, true);
+  }
+
+  /**
+   * As float32, but aligned F32 comes as a view of the file's bytes, valid only while they are:
+   * for a weight the backend copies or packs at once (Linear weights), which saves a transient
+   * copy of every one of them at load.
+   */
+  float32Transient(name: string, shape: readonly number[]): Float32Array {
+    return this.decode(name, shape, false);
+  }
+
+  private decode(name: string, shape: readonly number[], copy: boolean): Float32Array {
     const tensor = this.tensors.get(name);
     if (!tensor) throw new SafetensorsError(`tensor "${name}" (shape ${formatShape(shape)}) not found in ${this.fileList()}`);
     const { info, bytes } = tensor;
@@ -259,7 +272,7 @@ export class Checkpoint {
     }
     const count = shape.reduce((product, size) => product * size, 1);
     const byteOffset = bytes.byteOffset + info.begin;
-    const values = decodeFloat32(info.dtype, new DataView(bytes.buffer, byteOffset, info.end - info.begin), count);
+    const values = decodeFloat32(info.dtype, new DataView(bytes.buffer, byteOffset, info.end - info.begin), count, copy);
     if (!values) throw new SafetensorsError(`${where}: dtype ${info.dtype} cannot be read as float32 (F32, F16 and BF16 can)`);
     const bad = firstNonFinite(values);
     if (bad >= 0) {
@@ -275,12 +288,14 @@ export class Checkpoint {
   }
 }
 
-/** `count` values of an F32, F16 or BF16 tensor's bytes as a new Float32Array; undefined for other dtypes. */
-export function decodeFloat32(dtype: string, data: DataView, count: number): Float32Array | undefined {
+/** `count` values of an F32, F16 or BF16 tensor's bytes as a new Float32Array (aligned F32 as a view unless `copy`); undefined for other dtypes. */
+export function decodeFloat32(dtype: string, data: DataView, count: number, copy = true): Float32Array | undefined {
   switch (dtype) {
-    case 'F32':
-      return LITTLE_ENDIAN && data.byteOffset % 4 === 0
-        ? new Float32Array(data.buffer, data.byteOffset, count).slice() : f32Copy(data, count);
+    case 'F32': {
+      if (!LITTLE_ENDIAN || data.byteOffset % 4 !== 0) return f32Copy(data, count);
+      const view = new Float32Array(data.buffer, data.byteOffset, count);
+      return copy ? view.slice() : view;
+    }
     case 'F16':
       return f16ToF32(data, count);
     case 'BF16':

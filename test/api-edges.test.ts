@@ -6,19 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'tape';
 import { load } from '../src/index.js';
-import { checkpointDir, projectRoot } from './fixtures.js';
+import { checkpointDir, errorMessage, projectRoot } from './fixtures.js';
 
 const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
 const minilm = checkpointDir('all-MiniLM-L6-v2');
-
-async function message(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'no error';
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-}
 
 for (const backend of ['native', 'wasm', 'js']) {
   test(`${backend}: encode(texts, null) uses the defaults; encode after close() rejects`, async (t) => {
@@ -26,10 +17,10 @@ for (const backend of ['native', 'wasm', 'js']) {
     const [withNull] = await model.encode(['A man is playing a harp.'], null as unknown as undefined);
     const [plain] = await model.encode(['A man is playing a harp.']);
     t.deepEqual(Array.from(withNull), Array.from(plain), 'null options are the defaults');
-    t.match(await message(model.encode(['x'], 5 as unknown as undefined)), /TypeError: encode: options must be an object, got number/,
+    t.match(await errorMessage(model.encode(['x'], 5 as unknown as undefined)), /TypeError: encode: options must be an object, got number/,
       'options of the wrong type');
     await model.close();
-    t.match(await message(model.encode(['x'])), /the model was closed/, 'encode after close');
+    t.match(await errorMessage(model.encode(['x'])), /the model was closed/, 'encode after close');
     await model.close();
     t.pass('close twice');
   });

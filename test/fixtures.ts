@@ -56,3 +56,13 @@ export function stsTestPairs(): StsPair[] {
 export function stsTestSentences(): string[] {
   return stsTestPairs().flatMap((pair) => [pair.sentence1, pair.sentence2]);
 }
+
+/** "Name: message" of the error `promise` rejects with, or 'no error': for asserting on failures. */
+export async function errorMessage(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'no error';
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+}

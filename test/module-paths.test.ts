@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'tape';
 import { load } from '../src/index.js';
-import { checkpointDir } from './fixtures.js';
+import { checkpointDir, errorMessage } from './fixtures.js';
 
 const minilm = checkpointDir('all-MiniLM-L6-v2');
 const SECRET = 'SECRET-7f3a-do-not-echo';
@@ -34,15 +34,6 @@ async function serve(handler: http.RequestListener): Promise<{ url: string; serv
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-async function message(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'no error';
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
 test('a module path leaving the model folder is refused, and the file outside is never read', async (t) => {
   const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-outside-'));
   fs.writeFileSync(path.join(outside, 'config.json'), `{"pooling_mode_mean_tokens": true, "note": "${SECRET}"}`);
@@ -53,7 +44,7 @@ test('a module path leaving the model folder is refused, and the file outside is
         fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
         fs.writeFileSync(path.join(dir, name), bytes);
       }
-      const found = await message(load(dir, { backend: 'js' }));
+      const found = await errorMessage(load(dir, { backend: 'js' }));
       t.ok(found.includes(`${dir}/modules.json`) && found.includes('must be a plain folder name') && !found.includes(SECRET),
         `${poolingPath}: ${found}`);
     }
@@ -79,13 +70,13 @@ test('a URL source never fetches from another host, and errors never echo a resp
   try {
     for (const poolingPath of [`${other.url}/pool`, `${otherHost}/pool`, '..', '/pool']) {
       files = filesWithPoolingPath(poolingPath);
-      const found = await message(load(model.url, { backend: 'js' }));
+      const found = await errorMessage(load(model.url, { backend: 'js' }));
       t.ok(found.includes('modules.json') && found.includes('must be a plain folder name') && !found.includes(SECRET),
         `${poolingPath}: ${found}`);
     }
     files = filesWithPoolingPath('1_Pooling');
     files.set('1_Pooling/config.json', Buffer.from(`{"${SECRET}`));
-    const found = await message(load(model.url, { backend: 'js' }));
+    const found = await errorMessage(load(model.url, { backend: 'js' }));
     t.ok(found.includes('1_Pooling/config.json') && /not valid JSON/.test(found) && !found.includes(SECRET), `broken JSON: ${found}`);
     t.deepEqual(otherHostRequests, [], 'the other host got no request');
   } finally {

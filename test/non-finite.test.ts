@@ -8,7 +8,7 @@ import test from 'tape';
 import { availableBackends } from '../src/backend/index.js';
 import { load } from '../src/index.js';
 import { parseSafetensors } from '../src/safetensors.js';
-import { checkpointDir } from './fixtures.js';
+import { checkpointDir, errorMessage } from './fixtures.js';
 
 test('attention: a NaN or +inf score makes its whole row NaN on every backend', async (t) => {
   const [T, NH, HS] = [3, 1, 4];
@@ -47,15 +47,6 @@ function poisoned(name: string, value: number, whole = false): string {
   return dir;
 }
 
-async function outcome(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'no error';
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
 test('NaN and ±inf weights are refused at load, naming the file and the tensor, on every backend', async (t) => {
   const cases: [string, number][] = [
     ['encoder.layer.0.attention.self.query.weight', Number.NaN],
@@ -65,7 +56,7 @@ test('NaN and ±inf weights are refused at load, naming the file and the tensor,
   for (const [name, value] of cases) {
     const dir = poisoned(name, value);
     for (const backend of ['native', 'wasm', 'js']) {
-      const message = await outcome(load(dir, { backend }));
+      const message = await errorMessage(load(dir, { backend }));
       t.ok(message.includes(`${dir}/model.safetensors`) && message.includes(`"${name}"`) && message.includes(String(value)),
         `${backend}, ${value} in ${name}: ${message}`);
     }
@@ -76,7 +67,7 @@ test('weights that overflow float32 in the forward pass fail encode(), never a N
   const dir = poisoned('encoder.layer.0.attention.self.query.weight', 1e38, true);
   for (const backend of ['native', 'wasm', 'js']) {
     const model = await load(dir, { backend });
-    const message = await outcome(model.encode(['A man is playing a flute.']));
+    const message = await errorMessage(model.encode(['A man is playing a flute.']));
     t.ok(/model\.safetensors/.test(message) && /not finite/.test(message), `${backend}: ${message}`);
     await model.close();
   }

@@ -20,11 +20,16 @@ export function gelu(x: number): number {
   return 0.5 * x * erfc(-x / Math.SQRT2);
 }
 
-/** The reference keeps a Linear weight in PyTorch layout (N,K): as it comes, or as int8 codes. */
+/**
+ * The reference keeps a Linear weight in PyTorch layout (N,K): a copy of it (what it is given may
+ * be a view of the checkpoint's bytes), or its int8 codes.
+ */
 class JsLinearWeight implements LinearWeight {
+  readonly data: Float32Array;
   readonly quantized: Quantized | undefined;
-  constructor(readonly data: Float32Array, readonly N: number, readonly K: number, readonly format: WeightFormat) {
+  constructor(data: Float32Array, readonly N: number, readonly K: number, readonly format: WeightFormat) {
     this.quantized = format === 'i8' ? quantizeBlocks(data, N, K) : undefined;
+    this.data = format === 'f32' ? data.slice() : new Float32Array(0);
   }
 }
 

@@ -41,7 +41,10 @@ export interface Kernels<Buf = unknown> {
 
   /** Takes a weight tensor once at load time; the backend keeps it for the model's lifetime. */
   weight(data: Float32Array): Buf;
-  /** Takes an nn.Linear weight (N,K), PyTorch layout, once at load time, stored as `format`. */
+  /**
+   * Takes an nn.Linear weight (N,K), PyTorch layout, once at load time, stored as `format`.
+   * `data` may be a view of the checkpoint's bytes, valid only during the call.
+   */
   linearWeight(data: Float32Array, N: number, K: number, format: WeightFormat): LinearWeight;
   /** Activation storage of `length` floats; its contents are unspecified until written. */
   alloc(length: number): Buf;

@@ -54,6 +54,8 @@ export interface NativeAddon {
    * from the page cache instead of copied into a Buffer; unmapFile ends it once the graph is built.
    */
   mapFile?(path: string): ArrayBuffer;
+  /** Returns freed heap memory to the OS (glibc malloc_trim; a no-op elsewhere). */
+  trimMemory?(): void;
   /** Detaches a mapFile buffer and unmaps the file now; a no-op on an empty or unmapped buffer. */
   unmapFile?(buffer: ArrayBuffer): void;
 }

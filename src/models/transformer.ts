@@ -78,7 +78,7 @@ export class WeightLoader<Buf> {
 
   /** (weight, bias) of an nn.Linear from `inFeatures` to `outFeatures`. */
   linear(path: string, inFeatures: number, outFeatures: number): Linear<Buf> {
-    const weight = this.checkpoint.float32(`${this.prefix}${path}.weight`, [outFeatures, inFeatures]);
+    const weight = this.checkpoint.float32Transient(`${this.prefix}${path}.weight`, [outFeatures, inFeatures]);
     return {
       weight: this.kernels.linearWeight(weight, outFeatures, inFeatures, this.linearFormat),
       bias: this.at(path).get('bias', [outFeatures]),
@@ -154,12 +154,19 @@ export class Activations<Buf> {
   }
 }
 
+/** Scratch is kept for the next pass only up to this many rows (a quarter of TOKENS_PER_BATCH)… */
+const KEPT_ROWS_LIMIT = 2048;
+/** …and only until the model has been idle this long, so memory returns to what loading took. */
+export const IDLE_RELEASE_MS = 1000;
+
 /**
  * Keeps one pass's scratch activations for the next: a stream of batches of similar size then
- * allocates only their hidden states, and memory stays at what the largest recent batch needed.
+ * allocates only their hidden states. Scratch of a large pass, or of the last pass once the model
+ * has been idle IDLE_RELEASE_MS, is freed.
  */
 export class ActivationStore<Buf> {
   private kept: Activations<Buf> | null = null;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly kernels: Kernels<Buf>, private readonly shape: EncoderShape) {}
 
@@ -186,8 +193,23 @@ export class ActivationStore<Buf> {
       act?.free();
       throw error;
     }
-    this.kept = act;
+    if (act.rows > KEPT_ROWS_LIMIT) {
+      act.free();
+    } else {
+      this.kept = act;
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => this.release(), IDLE_RELEASE_MS);
+      // an idle model must not keep the process alive (unref exists under Node only)
+      (this.idleTimer as { unref?: () => void }).unref?.();
+    }
     return hidden;
+  }
+
+  /** Frees the kept scratch now. */
+  release(): void {
+    clearTimeout(this.idleTimer);
+    this.kept?.free();
+    this.kept = null;
   }
 }
 
