@@ -148,10 +148,12 @@ class ThreadPool {
       while (generation() == seen && std::chrono::steady_clock::now() < spin_until) SENTVEC_CPU_RELAX();
       {
         std::unique_lock<std::mutex> wake(wake_mutex_);
-        wake_.wait(wake, [&] { return generation() != seen; });
+        // stopping_ too, not only a new generation: a worker that woke for the job before a
+        // stop may already have read the stop's generation as `seen`, and would sleep past it
+        wake_.wait(wake, [&] { return stopping_ || generation() != seen; });
         if (stopping_) return;
+        seen = generation();
       }
-      seen = generation();
       if (slot < job_threads_.load(std::memory_order_relaxed)) work(slot, seen);
     }
   }

@@ -1,5 +1,6 @@
 // The native pool: results do not depend on the thread count, and kernels called at the same
 // time from several JS threads (worker_threads) all get the single-threaded answer.
+import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import test from 'tape';
 import { nativeAddonOrSkip } from './native-addon.js';
@@ -69,5 +70,39 @@ test('native threads: same bits at any thread count and under concurrent callers
   } finally {
     addon.setThreads(initialThreads);
   }
+  t.end();
+});
+
+// A worker that a job woke and that then lost its core could read the generation of the stop
+// that followed (setThreads right after a job) and sleep through it: join() then waited forever.
+// The pause between calls lets the workers fall asleep, which the race needs.
+const RESTARTS = `
+const { loadNativeAddon } = await import(process.argv[1]);
+const addon = await loadNativeAddon();
+const [M, K] = [130, 70];
+const inp = new Float32Array(M * K).fill(1);
+const pause = () => { const until = performance.now() + 0.5; while (performance.now() < until); };
+for (let round = 0; round < 60; round++) {
+  for (const N of [1, 2, 3, 37, 70, 200, 256, 312, 384, 768, 1536, 3072]) {
+    const weight = new addon.LinearWeight(new Float32Array(N * K).fill(0.01), N, K, 'f32');
+    for (const threads of [1, 2, 3]) {
+      addon.setThreads(threads);
+      pause();
+      addon.linear(new Float32Array(M * N), inp, weight, new Float32Array(N), null, M, K, N, 'gelu');
+      pause();
+    }
+  }
+}
+process.stdout.write('finished');
+`;
+
+test('native threads: setThreads right after a job never strands a worker (no hang)', async (t) => {
+  const addon = await nativeAddonOrSkip(t);
+  if (!addon) return t.end();
+  const moduleUrl = new URL('../src/backend/native.js', import.meta.url).href;
+  // ~4 s when it works; a hang is killed and reported instead of stalling the suite
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', RESTARTS, moduleUrl], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(child.signal, null, `2,160 restarts between jobs finish within 60 s (signal ${child.signal})`);
+  t.equal(child.stdout, 'finished', `the child ran every restart${child.stderr ? `: ${child.stderr}` : ''}`);
   t.end();
 });
