@@ -49,8 +49,7 @@ try {
 // Once the model is idle its scratch is freed (ActivationStore), but the buffers are garbage only
 // V8 knows of: with nothing allocating, no collection runs and the worker would hold a large
 // batch's memory for good. A collection shortly after the scratch is freed gives it back.
-v8.setFlagsFromString('--expose-gc');
-const collectGarbage = vm.runInNewContext('gc') as () => void;
+const collectGarbage = garbageCollector();
 let idleTimer: NodeJS.Timeout | undefined;
 const releaseIdleMemory = () => {
   collectGarbage();
@@ -68,3 +67,16 @@ port.on('message', ({ id, sequences }: { id: number; sequences: Int32Array[] }) 
     reply({ type: 'error', id, message: (error as Error).message });
   }
 });
+
+// Bun has a collector of its own; V8 hands gc() to a new context once the flag is set. Where
+// neither is reachable the freed scratch waits for the next collection V8 decides on.
+function garbageCollector(): () => void {
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  if (bun) return () => bun.gc(true);
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc') as () => void;
+  } catch {
+    return () => {};
+  }
+}
