@@ -17,5 +17,4 @@ export LD_PRELOAD="$runtime"
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86"
 export SENTVEC_NATIVE_ADDON="$PWD/build/asan/Release/sentvec.node"
 export SENTVEC_REQUIRE_NATIVE=1
-node node_modules/tape/bin/tape \
-  'dist/test/native-*.test.js' dist/test/linear-bounds.test.js dist/test/int8-parity.test.js dist/test/kernel-parity.test.js dist/test/batching.test.js
+node dist/test/run.js /native- linear-bounds int8-parity kernel-parity /batching
