@@ -4,28 +4,10 @@
 // to even included) and every exact block sum must be what the reference computes. Then random
 // shapes within the linear tolerance, at every native ISA level.
 import test from 'tape';
-import { availableBackends } from '../src/backend/index.js';
 import { jsKernels } from '../src/backend/js.js';
 import type { Kernels } from '../src/backend/kernels.js';
-import { nativeAddonOrSkip } from './native-addon.js';
+import { compiledConfigurations, nativeAddonOrSkip } from './native-addon.js';
 import { mismatch, TOLERANCE, uniform } from './parity-cases.js';
-
-/** Each int8 configuration this machine runs: every supported native ISA level, and the others. */
-async function configurations(t: test.Test): Promise<{ label: string; kernels: Kernels; enter(): void }[]> {
-  const addon = await nativeAddonOrSkip(t);
-  const found: { label: string; kernels: Kernels; enter(): void }[] = [];
-  for (const kernels of await availableBackends()) {
-    if (kernels.name === 'js') continue;
-    if (kernels.name !== 'native' || !addon) {
-      found.push({ label: kernels.name, kernels, enter: () => {} });
-      continue;
-    }
-    for (const level of addon.isaLevels().filter((l) => l.supported)) {
-      found.push({ label: `native ${level.name}`, kernels, enter: () => addon.setIsa(level.name) });
-    }
-  }
-  return found;
-}
 
 /** out (M,N) of an int8 linear with zero bias, no activation, no residual. */
 function run(k: Kernels, inp: Float32Array, weight: Float32Array, M: number, K: number, N: number): Float32Array {
@@ -75,7 +57,7 @@ test('int8 linear: activation codes, weight codes and block sums equal the refer
     { label: 'exact sums over 30 blocks', inp: blocksOf127(5, 950, true), weight: blocksOf127(70, 950, true), M: 5, K: 950, N: 70 },
   ];
   try {
-    for (const { label, kernels, enter } of await configurations(t)) {
+    for (const { label, kernels, enter } of await compiledConfigurations(t)) {
       enter();
       for (const c of cases) {
         const expected = run(jsKernels as Kernels, c.inp, c.weight, c.M, c.K, c.N);
@@ -95,7 +77,7 @@ test('int8 linear: random shapes within the linear tolerance of the reference', 
   for (let K = 1; K <= 70; K += 3) for (let N = 1; N <= 70; N += 5) shapes.push([1 + ((K + N) % 13), K, N]);
   shapes.push([37, 384, 1536], [9, 1536, 384], [130, 768, 200], [3, 312, 3]);
   try {
-    for (const { label, kernels, enter } of await configurations(t)) {
+    for (const { label, kernels, enter } of await compiledConfigurations(t)) {
       enter();
       const problems: string[] = [];
       for (const [M, K, N] of shapes) {

@@ -4,9 +4,8 @@
 // backend, at 1 to 3 threads. Under AddressSanitizer (npm run test:asan) the same
 // shapes prove that no read or write leaves its buffer on the levels this CPU runs.
 import test from 'tape';
-import { availableBackends } from '../src/backend/index.js';
-import type { Kernels, LinearWeight } from '../src/backend/kernels.js';
-import { nativeAddonOrSkip } from './native-addon.js';
+import type { LinearWeight } from '../src/backend/kernels.js';
+import { compiledConfigurations, nativeAddonOrSkip } from './native-addon.js';
 import { mismatch, TOLERANCE, uniform } from './parity-cases.js';
 
 const SMALL = Array.from({ length: 70 }, (_, i) => i + 1);
@@ -30,28 +29,11 @@ test('LinearWeight pads the columns past the last tile of every ISA level, runna
   t.deepEqual(problems, [], `N = 1..70 and ${HEAD_WIDTHS.join(', ')}: every level's last tile ends inside the packed columns`);
 });
 
-/** Each backend configuration this machine runs: every supported native ISA level, and wasm. */
-async function configurations(t: test.Test): Promise<{ label: string; kernels: Kernels; enter(): void }[]> {
-  const addon = await nativeAddonOrSkip(t);
-  const found: { label: string; kernels: Kernels; enter(): void }[] = [];
-  for (const kernels of await availableBackends()) {
-    if (kernels.name === 'js') continue;
-    if (kernels.name !== 'native' || !addon) {
-      found.push({ label: kernels.name, kernels, enter: () => {} });
-      continue;
-    }
-    for (const level of addon.isaLevels().filter((l) => l.supported)) {
-      found.push({ label: `native ${level.name}`, kernels, enter: () => addon.setIsa(level.name) });
-    }
-  }
-  return found;
-}
-
 test('linear: every N and K in 1..70 equals the reference on every backend, float32 and int8', async (t) => {
   const addon = await nativeAddonOrSkip(t);
   const initial = addon?.isa();
   try {
-    for (const { label, kernels, enter } of await configurations(t)) {
+    for (const { label, kernels, enter } of await compiledConfigurations(t)) {
       enter();
       for (const format of ['f32', 'i8'] as const) {
         const problems: string[] = [];
