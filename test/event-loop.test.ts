@@ -3,14 +3,11 @@
 import test from 'tape';
 import { load } from '../src/index.js';
 import { checkpointDir, stsTestSentences } from './fixtures.js';
+import { absent } from './required.js';
 
 test('native encode leaves the event loop free and close() ends the worker', async (t) => {
   const model = await load(checkpointDir('all-MiniLM-L6-v2'), { backend: 'native' }).catch((error: Error) => error);
-  if (model instanceof Error) {
-    // npm install --ignore-scripts builds no addon; CI builds it, so there this test runs
-    t.comment(`native backend absent: ${model.message}`);
-    return;
-  }
+  if (model instanceof Error) return absent(t, 'native backend', model.message, 'SENTVEC_REQUIRE_NATIVE');
   const texts = stsTestSentences().slice(0, 1024);
   let last = performance.now();
   let longestGap = 0;
