@@ -1,6 +1,6 @@
 // sentvec: sentence-transformers embeddings from safetensors checkpoints.
 import type { SentenceModel } from './encoder.js';
-import { dtypeOf, loadSource, type LoadOptions } from './load.js';
+import { loadSource, requestedDtype, type LoadOptions } from './load.js';
 import { sourceOf } from './sources/index.js';
 import { HubError, notRepoIdReason, repoIdOf, type HubOptions } from './sources/repo.js';
 import type { Snapshot } from './sources/hub.js';
@@ -22,7 +22,7 @@ export { serve, type ServeOptions, type EmbeddingServer } from './serve/server.j
  * URL, or the files themselves. A repo is read from the hub cache, downloaded into it if missing.
  */
 export async function load(input: ModelInput, options: LoadOptions = {}): Promise<SentenceModel> {
-  dtypeOf(options.dtype);  // a precision sentvec cannot run is refused before anything is downloaded
+  requestedDtype(options.dtype);  // a precision sentvec cannot run is refused before anything is downloaded
   return loadSource(await sourceOf(input, options), options);
 }
 
