@@ -37,6 +37,11 @@ const DTYPE_BITS: Readonly<Record<string, number>> = {
   I64: 64, U64: 64, F64: 64, C64: 64,
 };
 
+/** Bits per element of a dtype, undefined for one the format does not define. */
+export function dtypeBits(dtype: string): number | undefined {
+  return Object.hasOwn(DTYPE_BITS, dtype) ? DTYPE_BITS[dtype] : undefined;
+}
+
 // The limit the reference implementation enforces (safetensors tensor.rs, MAX_HEADER_SIZE).
 const MAX_HEADER_BYTES = 100_000_000;
 
