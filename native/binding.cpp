@@ -211,14 +211,14 @@ class OwnedRanges {
     *found = it->second;
     return true;
   }
-  // The range that holds all of [start, start + floats), as (its start, it).
-  bool holding(const void* start, uint64_t floats, uintptr_t* range_start) const {
+  // The range that holds all of [start, start + bytes), as (its start, it).
+  bool holding(const void* start, uint64_t bytes, uintptr_t* range_start) const {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto begin = reinterpret_cast<uintptr_t>(start);
     auto it = ranges_.upper_bound(begin);
     if (it == ranges_.begin()) return false;
     --it;
-    if (begin + floats * sizeof(float) > it->first + it->second.floats * sizeof(float)) return false;
+    if (begin + bytes > it->first + it->second.floats * sizeof(float)) return false;
     *range_start = it->first;
     return true;
   }
@@ -230,6 +230,19 @@ class OwnedRanges {
 OwnedRanges& mapped_files() {
   static OwnedRanges ranges;
   return ranges;
+}
+
+// The whole pages of [data, data + bytes), if a file mapped by mapFile holds them, go back to the
+// OS: a Linear weight is read once, into its packed copy, and never again.
+void release_mapped_pages(const void* data, uint64_t bytes) {
+#if defined(__unix__) || defined(__APPLE__)
+  uintptr_t mapping;
+  if (!mapped_files().holding(data, bytes, &mapping)) return;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+#endif
 }
 
 Memory aligned_bytes(uint64_t count) {
@@ -274,8 +287,8 @@ Napi::Value Embed(const Napi::CallbackInfo& info) {
 // collected; new LinearWeight(codes, scales, N, K) packs an i8 weight quantized earlier (Int8Array
 // codes (N,K) in -127..127, Float32Array scales (N, blocks)). JS reads its N, K and format;
 // linear() takes nothing else as a weight, so the GEMM only ever reads a buffer sized for the shape
-// it was made for. If the weight lies in a file mapped by mapFile, the pages it covers are returned
-// to the OS: only the packed copy stays resident.
+// it was made for. If the weight (or its codes and scales) lies in a file mapped by mapFile, the
+// pages it covers are returned to the OS: only the packed copy stays resident.
 LinearWeightHandle::LinearWeightHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LinearWeightHandle>(info) {
   const Arguments args(info, "LinearWeight", 4);
   const bool quantized = info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
@@ -326,15 +339,12 @@ LinearWeightHandle::LinearWeightHandle(const Napi::CallbackInfo& info) : Napi::O
     else if (format_ == WeightFormat::f32) k.pack_linear(static_cast<float*>(packed_.get()), weight.data, N_, K_);
     else k.pack_linear_i8(packed_.get(), weight.data, N_, K_);
   });
-#if defined(__unix__) || defined(__APPLE__)
-  uintptr_t mapping;
-  if (!quantized && mapped_files().holding(weight.data, args.product({N_, K_}), &mapping)) {
-    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const auto begin = (reinterpret_cast<uintptr_t>(weight.data) + page - 1) / page * page;
-    const auto end = (reinterpret_cast<uintptr_t>(weight.data + N_ * K_)) / page * page;
-    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  if (quantized) {
+    release_mapped_pages(codes.data, args.product({N_, K_}));
+    release_mapped_pages(scales.data, args.product({N_, i8_blocks(K_), int64_t{sizeof(float)}}));
+  } else {
+    release_mapped_pages(weight.data, args.product({N_, K_, int64_t{sizeof(float)}}));
   }
-#endif
   // the packed copy counts toward V8's heap limits, so collection keeps pace with loads
   Napi::MemoryManagement::AdjustExternalMemory(info.Env(), static_cast<int64_t>(bytes_));
 }
