@@ -63,6 +63,21 @@ export function packLinearI8(packed: usize, weight: usize, N: i32, K: i32): void
 }
 
 /**
+ * packed (packedLinearI8Bytes(N, K)) = codes (N,K) and scales (N, blocks) that quantizeBlocks
+ * made earlier (a sentvec quantize checkpoint), laid out as packLinearI8 lays them, zero past row N.
+ */
+export function packQuantizedI8(packed: usize, codes: usize, scales: usize, N: i32, K: i32): void {
+  const columns = columnsOf(N);
+  const padded = paddedK(K);
+  const blocks = padded / BLOCK;
+  const packedScales = packed + <usize>columns * <usize>padded;
+  memory.fill(packed, 0, <usize>columns * <usize>padded);
+  memory.fill(packedScales, 0, <usize>columns * <usize>blocks << 2);
+  for (let n = 0; n < N; n++) memory.copy(packed + <usize>n * <usize>padded, codes + <usize>n * <usize>K, <usize>K);
+  memory.copy(packedScales, scales, <usize>N * <usize>blocks << 2);
+}
+
+/**
  * out (M,N) = activation(inp (M,K) · weight (N,K)ᵀ + bias) + residual, weight from packLinearI8,
  * scratch of quantizedRowsBytes(M, K); residual 0 adds nothing and may equal out.
  */

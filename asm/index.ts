@@ -2,7 +2,7 @@
 // memory; 0 stands for an absent optional operand, as the JavaScript side never allocates there.
 
 export { linear, linearScratchFloats, packedLinearFloats, packLinear } from './gemm';
-export { linearI8, packedLinearI8Bytes, packLinearI8, quantizedRowsBytes } from './gemm_i8';
+export { linearI8, packedLinearI8Bytes, packLinearI8, packQuantizedI8, quantizedRowsBytes } from './gemm_i8';
 export { layerNorm } from './layernorm';
 export { attention } from './attention';
 export { embed, pool } from './embed';

@@ -22,6 +22,7 @@ import { loadNativeKernels } from '../src/backend/native.js';
 import type { Kernels } from '../src/backend/kernels.js';
 import { load } from '../src/index.js';
 import { encoderFor } from '../src/models/index.js';
+import { backendLinearWeights } from '../src/models/transformer.js';
 import { InlineRunner } from '../src/runner.js';
 import { Checkpoint, parseSafetensors } from '../src/safetensors.js';
 import { checkpointDir, stsTestSentences, type CheckpointName } from '../test/fixtures.js';
@@ -112,8 +113,8 @@ async function breakdown(name: CheckpointName): Promise<Breakdown[]> {
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   const totals = new Map<string, { calls: number; seconds: number }>();
   const kernels = timed(await loadNativeKernels(), totals);
-  const runner = new InlineRunner(kernels, encoderFor(kernels, checkpoint, config, 'config.json', 'f32'), { pooling: ['mean'], normalize: false },
-    checkpoint.fileList());
+  const encoder = encoderFor(kernels, checkpoint, config, 'config.json', backendLinearWeights(kernels, checkpoint, 'f32'));
+  const runner = new InlineRunner(kernels, encoder, { pooling: ['mean'], normalize: false }, 'fp32', checkpoint.fileList());
   return BREAKDOWN_BATCHES.map((batch) => {
     const batches = Array.from({ length: BREAKDOWN_FORWARDS }, (_, i) => tokenized.slice(i * batch, (i + 1) * batch));
     runner.runNow(batches[0]);

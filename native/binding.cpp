@@ -60,6 +60,11 @@ class Arguments {
     return typed<float>(index, name, napi_float32_array, "a Float32Array", nullable);
   }
 
+  View<const int8_t> codes(size_t index, const char* name) const {
+    const View<int8_t> view = typed<int8_t>(index, name, napi_int8_array, "an Int8Array", false);
+    return {view.data, view.length};
+  }
+
   View<const int32_t> ints(size_t index, const char* name, bool nullable = false) const {
     const View<int32_t> view = typed<int32_t>(index, name, napi_int32_array, "an Int32Array", nullable);
     return {view.data, view.length};
@@ -206,14 +211,14 @@ class OwnedRanges {
     *found = it->second;
     return true;
   }
-  // The range that holds all of [start, start + floats), as (its start, it).
-  bool holding(const void* start, uint64_t floats, uintptr_t* range_start) const {
+  // The range that holds all of [start, start + bytes), as (its start, it).
+  bool holding(const void* start, uint64_t bytes, uintptr_t* range_start) const {
     std::lock_guard<std::mutex> lock(mutex_);
     const auto begin = reinterpret_cast<uintptr_t>(start);
     auto it = ranges_.upper_bound(begin);
     if (it == ranges_.begin()) return false;
     --it;
-    if (begin + floats * sizeof(float) > it->first + it->second.floats * sizeof(float)) return false;
+    if (begin + bytes > it->first + it->second.floats * sizeof(float)) return false;
     *range_start = it->first;
     return true;
   }
@@ -225,6 +230,19 @@ class OwnedRanges {
 OwnedRanges& mapped_files() {
   static OwnedRanges ranges;
   return ranges;
+}
+
+// The whole pages of [data, data + bytes), if a file mapped by mapFile holds them, go back to the
+// OS: a Linear weight is read once, into its packed copy, and never again.
+void release_mapped_pages(const void* data, uint64_t bytes) {
+#if defined(__unix__) || defined(__APPLE__)
+  uintptr_t mapping;
+  if (!mapped_files().holding(data, bytes, &mapping)) return;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+#endif
 }
 
 Memory aligned_bytes(uint64_t count) {
@@ -266,41 +284,67 @@ Napi::Value Embed(const Napi::CallbackInfo& info) {
 
 // A Linear weight owned by the addon: new LinearWeight(weight, N, K, format) packs the (N,K)
 // PyTorch-layout weight for the GEMM into memory JavaScript never sees, freed when the handle is
-// collected. JS reads its N, K and format; linear() takes nothing else as a weight, so the GEMM
-// only ever reads a buffer sized for the shape it was made for. If the weight lies in a file mapped
-// by mapFile, the pages it covers are returned to the OS: only the packed copy stays resident.
+// collected; new LinearWeight(codes, scales, N, K) packs an i8 weight quantized earlier (Int8Array
+// codes (N,K) in -127..127, Float32Array scales (N, blocks)). JS reads its N, K and format;
+// linear() takes nothing else as a weight, so the GEMM only ever reads a buffer sized for the shape
+// it was made for. If the weight (or its codes and scales) lies in a file mapped by mapFile, the
+// pages it covers are returned to the OS: only the packed copy stays resident.
 LinearWeightHandle::LinearWeightHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LinearWeightHandle>(info) {
   const Arguments args(info, "LinearWeight", 4);
-  const View<float> weight = args.floats(0, "weight");
-  N_ = args.size(1, "N");
-  K_ = args.size(2, "K");
-  const std::string format = args.string(3, "format");
-  if (format == weight_format_name(WeightFormat::f32)) {
-    format_ = WeightFormat::f32;
-  } else if (format == weight_format_name(WeightFormat::i8)) {
+  const bool quantized = info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  View<float> weight;
+  View<const int8_t> codes;
+  View<float> scales;
+  if (quantized) {
+    codes = args.codes(0, "codes");
+    scales = args.floats(1, "scales");
+    N_ = args.size(2, "N");
+    K_ = args.size(3, "K");
     format_ = WeightFormat::i8;
   } else {
-    args.fail("unknown format '" + format + "' (f32, i8)");
+    weight = args.floats(0, "weight");
+    N_ = args.size(1, "N");
+    K_ = args.size(2, "K");
+    const std::string format = args.string(3, "format");
+    if (format == weight_format_name(WeightFormat::f32)) {
+      format_ = WeightFormat::f32;
+    } else if (format == weight_format_name(WeightFormat::i8)) {
+      format_ = WeightFormat::i8;
+    } else {
+      args.fail("unknown format '" + format + "' (f32, i8)");
+    }
   }
-  args.holds(weight, "weight", args.product({N_, K_}));
   args.product({packed_linear_columns(N_), i8_padded_k(K_), 2});  // refuses sizes whose packed bytes overflow
+  if (quantized) {
+    args.holds(codes, "codes", args.product({N_, K_}));
+    args.holds(scales, "scales", args.product({N_, i8_blocks(K_)}));
+    // the SIMD dot products rely on codes never being -128 (kernels.h)
+    for (uint64_t i = 0; i < static_cast<uint64_t>(N_ * K_); i++) {
+      if (codes.data[i] < -kI8Max) args.fail("codes[" + std::to_string(i) + "] = " + std::to_string(codes.data[i]) + " is outside -127..127");
+    }
+    for (uint64_t i = 0; i < static_cast<uint64_t>(N_ * i8_blocks(K_)); i++) {
+      if (!(scales.data[i] >= 0 && std::isfinite(scales.data[i]))) {
+        args.fail("scales[" + std::to_string(i) + "] = " + std::to_string(scales.data[i]) + " is not a finite scale ≥ 0");
+      }
+    }
+  } else {
+    args.holds(weight, "weight", args.product({N_, K_}));
+  }
   bytes_ = static_cast<uint64_t>(format_ == WeightFormat::f32 ? packed_linear_floats(N_, K_) * int64_t{sizeof(float)}
                                                               : packed_linear_i8_bytes(N_, K_));
   packed_ = aligned_bytes(bytes_);
   if (!packed_) args.fail("cannot allocate " + std::to_string(bytes_) + " bytes");
   args.run([&](const KernelTable& k) {
-    if (format_ == WeightFormat::f32) k.pack_linear(static_cast<float*>(packed_.get()), weight.data, N_, K_);
+    if (quantized) k.pack_quantized_i8(packed_.get(), codes.data, scales.data, N_, K_);
+    else if (format_ == WeightFormat::f32) k.pack_linear(static_cast<float*>(packed_.get()), weight.data, N_, K_);
     else k.pack_linear_i8(packed_.get(), weight.data, N_, K_);
   });
-#if defined(__unix__) || defined(__APPLE__)
-  uintptr_t mapping;
-  if (mapped_files().holding(weight.data, args.product({N_, K_}), &mapping)) {
-    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const auto begin = (reinterpret_cast<uintptr_t>(weight.data) + page - 1) / page * page;
-    const auto end = (reinterpret_cast<uintptr_t>(weight.data + N_ * K_)) / page * page;
-    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  if (quantized) {
+    release_mapped_pages(codes.data, args.product({N_, K_}));
+    release_mapped_pages(scales.data, args.product({N_, i8_blocks(K_), int64_t{sizeof(float)}}));
+  } else {
+    release_mapped_pages(weight.data, args.product({N_, K_, int64_t{sizeof(float)}}));
   }
-#endif
   // the packed copy counts toward V8's heap limits, so collection keeps pace with loads
   Napi::MemoryManagement::AdjustExternalMemory(info.Env(), static_cast<int64_t>(bytes_));
 }

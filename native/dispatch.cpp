@@ -10,8 +10,8 @@ namespace {
 
 #define SENTVEC_TABLE(ns) \
   KernelTable {                                                                                       \
-    #ns, ns::pack_linear, ns::linear, ns::pack_linear_i8, ns::linear_i8, ns::layer_norm, ns::attention, ns::embed, \
-        ns::pool, ns::fma_burn                                                                         \
+    #ns, ns::pack_linear, ns::linear, ns::pack_linear_i8, ns::pack_quantized_i8, ns::linear_i8, ns::layer_norm, ns::attention, \
+        ns::embed, ns::pool, ns::fma_burn                                                              \
   }
 
 const KernelTable kTables[] = {

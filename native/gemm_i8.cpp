@@ -1,6 +1,7 @@
 // int8 GEMM for nn.Linear: out (M,N) = act(inp (M,K) · weight (N,K)ᵀ + bias) + residual, with both
 // operands as int8 codes per block of kI8Block along K (kernels.h; src/backend/int8.ts is the
-// reference). pack_linear_i8 quantizes and packs a weight once at load; each call quantizes its
+// reference). pack_linear_i8 quantizes and packs a weight once at load (pack_quantized_i8 packs
+// codes and scales quantized earlier, by sentvec quantize); each call quantizes its
 // input rows, then an MR×NR register tile sums each block's code products exactly in int32 and
 // adds them, scaled, to float accumulators. Like the float32 GEMM, a row's result depends on K
 // only: not on M, the tiling or the threads.
@@ -58,11 +59,21 @@ void quantize_task(const void* context, int64_t task, float*) {
 
 struct PackPlan {
   PackedLinearI8 packed;
-  const float* weight;
+  const float* weight;   // (N,K) values to quantize, or null when codes and scales are given
+  const int8_t* codes;   // (N,K)
+  const float* scales;   // (N, blocks)
   int64_t N, K;
 };
 
-// One panel of kLinearPanel columns: each column quantized into `scratch` (i8_padded_k(K) bytes),
+// block_codes[0..kI8Block) = block b of column n < N as codes, zero past K; returns its scale.
+inline float column_block(const PackPlan& plan, int64_t n, int64_t b, int8_t* block_codes) {
+  const int64_t begin = b * kI8Block, count = min_index(kI8Block, plan.K - begin);
+  if (plan.weight != nullptr) return quantize_block(plan.weight + n * plan.K + begin, count, block_codes);
+  for (int64_t i = 0; i < kI8Block; i++) block_codes[i] = i < count ? plan.codes[n * plan.K + begin + i] : 0;
+  return plan.scales[n * i8_blocks(plan.K) + b];
+}
+
+// One panel of kLinearPanel columns: each column's codes into `scratch` (i8_padded_k(K) bytes),
 // then scattered into the groups; columns past N stay zero codes with zero scale.
 void pack_task(const void* context, int64_t panel, float* scratch) {
   const PackPlan& plan = *static_cast<const PackPlan*>(context);
@@ -74,9 +85,7 @@ void pack_task(const void* context, int64_t panel, float* scratch) {
   for (int64_t c = 0; c < kLinearPanel; c++) {
     const int64_t n = panel * kLinearPanel + c;
     for (int64_t b = 0; b < blocks; b++) {
-      const float scale = n < plan.N ? quantize_block(plan.weight + n * plan.K + b * kI8Block,
-                                                      min_index(kI8Block, plan.K - b * kI8Block), column_codes + b * kI8Block)
-                                     : 0.0f;
+      const float scale = n < plan.N ? column_block(plan, n, b, column_codes + b * kI8Block) : 0.0f;
       if (n >= plan.N) {
         for (int64_t i = 0; i < kI8Block; i++) column_codes[b * kI8Block + i] = 0;
       }
@@ -280,10 +289,19 @@ constexpr int64_t kParallelMinimum = int64_t{1} << 16;
 
 }  // namespace
 
+namespace {
+void pack(const PackPlan& plan) {
+  const int64_t panels = packed_linear_columns(plan.N) / kLinearPanel;
+  parallel_for(panels, ceil_div(i8_padded_k(plan.K), int64_t{sizeof(float)}), pack_task, &plan, min_index(thread_count(), panels));
+}
+}  // namespace
+
 void pack_linear_i8(void* packed, const float* weight, int64_t N, int64_t K) {
-  const PackPlan plan{packed_linear_i8(packed, N, K), weight, N, K};
-  const int64_t panels = packed_linear_columns(N) / kLinearPanel;
-  parallel_for(panels, ceil_div(i8_padded_k(K), int64_t{sizeof(float)}), pack_task, &plan, min_index(thread_count(), panels));
+  pack(PackPlan{packed_linear_i8(packed, N, K), weight, nullptr, nullptr, N, K});
+}
+
+void pack_quantized_i8(void* packed, const int8_t* codes, const float* scales, int64_t N, int64_t K) {
+  pack(PackPlan{packed_linear_i8(packed, N, K), nullptr, codes, scales, N, K});
 }
 
 void linear_i8(const LinearI8Args& args) {

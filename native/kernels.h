@@ -177,6 +177,8 @@ struct KernelTable {
   void (*linear)(const LinearArgs&);
   // packed (packed_linear_i8_bytes(N, K), 64-byte aligned) = weight (N,K) quantized and packed
   void (*pack_linear_i8)(void* packed, const float* weight, int64_t N, int64_t K);
+  // the same from codes (N,K) and scales (N, i8_blocks(K)) that quantization made earlier
+  void (*pack_quantized_i8)(void* packed, const int8_t* codes, const float* scales, int64_t N, int64_t K);
   void (*linear_i8)(const LinearI8Args&);
   void (*layer_norm)(const LayerNormArgs&);
   void (*attention)(const AttentionArgs&);
@@ -192,6 +194,7 @@ struct KernelTable {
   void pack_linear(float* packed, const float* weight, int64_t N, int64_t K); \
   void linear(const LinearArgs& args);               \
   void pack_linear_i8(void* packed, const float* weight, int64_t N, int64_t K); \
+  void pack_quantized_i8(void* packed, const int8_t* codes, const float* scales, int64_t N, int64_t K); \
   void linear_i8(const LinearI8Args& args);          \
   void layer_norm(const LayerNormArgs& args);        \
   void attention(const AttentionArgs& args);         \

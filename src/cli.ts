@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // sentvec embed|tokenize|download: reads one text per line and streams one result per line, in
-// input order and in constant memory, whatever the input's size. sentvec serve …: src/serve/;
-// sentvec bench …: src/bench/main.ts.
+// input order and in constant memory, whatever the input's size. sentvec quantize: quantize.ts;
+// sentvec serve …: src/serve/; sentvec bench …: src/bench/main.ts.
 
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { download, load, type DownloadProgress, type Dtype } from './index.js';
+import { download, load, quantize, type DownloadProgress, type Dtype } from './index.js';
 import { formatBytes, progressBar } from './progress-bar.js';
 import { FORMATS, openVectorOutput, type VectorFormat } from './vector-output.js';
 
@@ -15,13 +15,15 @@ const USAGE = `usage: sentvec embed [--model NAME|DIR] [--revision R] [--backend
                     [--input FILE] [--output FILE] [--format jsonl|npy|f32] [--batch-size N]
        sentvec tokenize [--model NAME|DIR] [--revision R] [--input FILE]
        sentvec download NAME [--revision R]
+       sentvec quantize --model NAME|DIR --out DIR [--force]
        sentvec serve [--model NAME|DIR]… [--port 8080] … (sentvec serve --help)
        sentvec bench [--model NAME|DIR] [--json] …    (sentvec bench --help)
 Reads one text per line from stdin (or --input FILE) and writes, in input order, the sentence
 vectors (embed: one JSON array per line, or a float32 .npy matrix, or raw float32 rows) or the
 token ids (tokenize: one JSON array per line). A model is a folder or a Hugging Face repo id,
 fetched into the hub cache on first use (default ${DEFAULT_MODEL}); download fetches one and
-prints its snapshot folder. A progress bar shows on stderr when it is a terminal.`;
+prints its snapshot folder; quantize writes a copy of the model whose Linear weights are int8
+(loaded with dtype int8, about 4× smaller). A progress bar shows on stderr when it is a terminal.`;
 
 class UsageError extends Error {}
 
@@ -29,7 +31,10 @@ const COMMANDS = {
   embed: ['--model', '--revision', '--backend', '--dtype', '--input', '--output', '--format', '--batch-size'],
   tokenize: ['--model', '--revision', '--input'],
   download: ['--revision'],
+  quantize: ['--model', '--revision', '--out', '--force'],
 } as const;
+// flags that take no value
+const SWITCHES: readonly string[] = ['--force'];
 type Command = keyof typeof COMMANDS;
 
 interface Arguments {
@@ -40,6 +45,8 @@ interface Arguments {
   dtype?: Dtype;
   input?: string;
   output?: string;
+  out?: string;
+  force: boolean;
   format: VectorFormat;
   batchSize: number;
 }
@@ -51,7 +58,7 @@ function parseArguments(argv: string[]): Arguments {
     process.exit(0);
   }
   if (!Object.hasOwn(COMMANDS, command ?? '')) {
-    throw new UsageError(command === undefined ? 'missing command (embed, tokenize, download, serve or bench)' : `unknown command '${command}'`);
+    throw new UsageError(command === undefined ? 'missing command (embed, tokenize, download, quantize, serve or bench)' : `unknown command '${command}'`);
   }
   const flags: Record<string, string> = {};
   if (command === 'download') {
@@ -63,8 +70,16 @@ function parseArguments(argv: string[]): Arguments {
   for (let i = 0; i < rest.length; i += 2) {
     const flag = rest[i];
     if (!allowed.includes(flag)) throw new UsageError(`unknown flag '${flag}' for ${command}`);
+    if (SWITCHES.includes(flag)) {
+      flags[flag] = 'true';
+      i--;
+      continue;
+    }
     if (rest[i + 1] === undefined) throw new UsageError(`${flag} needs a value`);
     flags[flag] = rest[i + 1];
+  }
+  if (command === 'quantize' && (flags['--model'] === undefined || flags['--out'] === undefined)) {
+    throw new UsageError('quantize needs --model and --out: sentvec quantize --model DIR --out DIR');
   }
   const batchSize = Number(flags['--batch-size'] ?? 32);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer, got '${flags['--batch-size']}'`);
@@ -78,6 +93,8 @@ function parseArguments(argv: string[]): Arguments {
     dtype: flags['--dtype'] as Dtype | undefined,
     input: flags['--input'],
     output: flags['--output'],
+    out: flags['--out'],
+    force: flags['--force'] !== undefined,
     format,
     batchSize,
   };
@@ -156,6 +173,13 @@ async function main(): Promise<void> {
   if (args.command === 'download') {
     const snapshot = await download(args.model, hub).finally(fetching.finish);
     process.stdout.write(`${snapshot.dir}\n`);
+    return;
+  }
+  if (args.command === 'quantize') {
+    const src = fs.existsSync(args.model) ? args.model : (await download(args.model, hub).finally(fetching.finish)).dir;
+    const summary = await quantize(src, args.out!, { force: args.force });
+    process.stdout.write(`${args.out}: ${summary.linearWeights} Linear weights as int8, model.safetensors ` +
+      `${formatBytes(summary.bytes)} (from ${formatBytes(summary.sourceBytes)}), ${summary.copied.length} other files copied\n`);
     return;
   }
   const input = readLines(args.input);

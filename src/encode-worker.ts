@@ -40,7 +40,7 @@ try {
   } finally {
     for (const buffer of mapped) addon?.unmapFile?.(buffer);
   }
-  reply({ type: 'ready', hiddenSize: runner.hiddenSize, maxTokens: runner.maxTokens });
+  reply({ type: 'ready', hiddenSize: runner.hiddenSize, maxTokens: runner.maxTokens, dtype: runner.dtype });
 } catch (error) {
   reply({ type: 'failed', message: (error as Error).message });
   process.exit(0);

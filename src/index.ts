@@ -1,10 +1,11 @@
 // sentvec: sentence-transformers embeddings from safetensors checkpoints.
 import type { SentenceModel } from './encoder.js';
-import { dtypeOf, loadSource, type LoadOptions } from './load.js';
+import { loadSource, requestedDtype, type LoadOptions } from './load.js';
 import { sourceOf } from './sources/index.js';
 import { HubError, notRepoIdReason, repoIdOf, type HubOptions } from './sources/repo.js';
 import type { Snapshot } from './sources/hub.js';
 import type { ModelInput } from './sources/source.js';
+import type { QuantizeOptions, QuantizeSummary } from './quantize.js';
 
 export type { Dtype, LoadOptions } from './load.js';
 export type { ModelFileMap, ModelInput } from './sources/source.js';
@@ -12,6 +13,7 @@ export { HubError, type DownloadProgress, type HubErrorCode, type HubOptions } f
 export type { Snapshot } from './sources/hub.js';
 export { SentenceModel, type EncodeOptions } from './encoder.js';
 export type { SimilarityName } from './pooling.js';
+export type { QuantizeOptions, QuantizeSummary } from './quantize.js';
 export type { BackendName } from './backend/kernels.js';
 export { BackendUnavailableError } from './backend/index.js';
 export { serve, type ServeOptions, type EmbeddingServer } from './serve/server.js';
@@ -22,7 +24,7 @@ export { serve, type ServeOptions, type EmbeddingServer } from './serve/server.j
  * URL, or the files themselves. A repo is read from the hub cache, downloaded into it if missing.
  */
 export async function load(input: ModelInput, options: LoadOptions = {}): Promise<SentenceModel> {
-  dtypeOf(options.dtype);  // a precision sentvec cannot run is refused before anything is downloaded
+  requestedDtype(options.dtype);  // a precision sentvec cannot run is refused before anything is downloaded
   return loadSource(await sourceOf(input, options), options);
 }
 
@@ -36,4 +38,16 @@ export async function download(name: string, options: HubOptions = {}): Promise<
   if (repo === undefined) throw new HubError('not-found', `'${name}' is not a Hugging Face repo id (${notRepoIdReason})`);
   const { hubSnapshot } = await import('./sources/hub.js');
   return hubSnapshot(repo, options, true);
+}
+
+// Node-only (node:fs), so named through a variable that bundlers do not follow, as load.ts does.
+const QUANTIZE = './quantize.js';
+
+/**
+ * Writes to `outDir` a copy of the model folder `src` whose encoder Linear weights are stored as
+ * int8 codes and scales (about 4× smaller); load() runs it as int8, giving the same vectors as
+ * `load(src, { dtype: 'int8' })`, bit for bit. Node only.
+ */
+export async function quantize(src: string, outDir: string, options?: QuantizeOptions): Promise<QuantizeSummary> {
+  return (await import(/* webpackIgnore: true */ /* @vite-ignore */ QUANTIZE) as typeof import('./quantize.js')).quantize(src, outDir, options);
 }

@@ -6,8 +6,9 @@ import { withShapeChecks, type Kernels, type WeightFormat } from './backend/kern
 import { SentenceModel } from './encoder.js';
 import { parseJsonText } from './json.js';
 import { encoderFor } from './models/index.js';
-import { configInteger } from './models/transformer.js';
+import { backendLinearWeights, configInteger } from './models/transformer.js';
 import { sentenceModules } from './pooling.js';
+import { isQuantized } from './quantized-checkpoint.js';
 import { InlineRunner, type BatchRunner, type HeadModules } from './runner.js';
 import { Checkpoint, parseSafetensors, shardFiles, type SafetensorsFile } from './safetensors.js';
 import { openSource, type FileMapper, type ModelSource, type SourceSpec } from './sources/source.js';
@@ -24,7 +25,8 @@ export interface LoadOptions extends HubOptions {
   worker?: boolean;
   /**
    * 'fp32' (default: $SENTVEC_DTYPE, else fp32) or 'int8': the encoder's Linear layers as int8
-   * weights with activations quantized per call, about 4× less weight memory.
+   * weights with activations quantized per call, about 4× less weight memory. A folder written by
+   * `sentvec quantize` runs int8 by default and cannot run fp32.
    */
   dtype?: Dtype;
   /**
@@ -38,14 +40,27 @@ export interface LoadOptions extends HubOptions {
 export type Dtype = 'fp32' | 'int8';
 const DTYPES: Record<Dtype, WeightFormat> = { fp32: 'f32', int8: 'i8' };
 
-/** options.dtype, else $SENTVEC_DTYPE, else fp32; anything else is an error listing the choices. */
-export function dtypeOf(requested: string | undefined): Dtype {
-  const dtype = requested ?? (typeof process === 'undefined' ? undefined : process.env.SENTVEC_DTYPE) ?? 'fp32';
-  if (!(dtype in DTYPES)) {
+/**
+ * options.dtype, else $SENTVEC_DTYPE, else undefined (the checkpoint decides: dtypeFor); anything
+ * else is an error listing the choices.
+ */
+export function requestedDtype(requested: string | undefined): Dtype | undefined {
+  const dtype = requested ?? (typeof process === 'undefined' ? undefined : process.env.SENTVEC_DTYPE);
+  if (dtype !== undefined && !(dtype in DTYPES)) {
     const origin = requested === undefined ? 'SENTVEC_DTYPE' : 'dtype';
     throw new Error(`${origin} '${dtype}' is not a precision sentvec runs (${Object.keys(DTYPES).join(', ')})`);
   }
-  return dtype as Dtype;
+  return dtype as Dtype | undefined;
+}
+
+/** The precision the checkpoint runs at: int8 for a sentvec quantize folder, else as requested (fp32 by default). */
+function dtypeFor(checkpoint: Checkpoint, requested: Dtype | undefined, name: string): Dtype {
+  if (!isQuantized(checkpoint)) return requested ?? 'fp32';
+  if (requested === 'fp32') {
+    throw new Error(`${name}: dtype fp32 was requested, but this folder was written by sentvec quantize and holds its ` +
+      'Linear weights as int8 codes only; load the float checkpoint it was made from to run fp32');
+  }
+  return 'int8';
 }
 
 const decoder = new TextDecoder();
@@ -55,7 +70,8 @@ async function text(source: ModelSource, path: string): Promise<string | undefin
   return bytes === undefined ? undefined : decoder.decode(bytes);
 }
 
-async function checkpointOf(source: ModelSource): Promise<Checkpoint> {
+/** The safetensors weights of a source: model.safetensors, or the shards its index lists. */
+export async function checkpointOf(source: ModelSource): Promise<Checkpoint> {
   const single = await source.bytes('model.safetensors');
   if (single !== undefined) return new Checkpoint([parseSafetensors(single, `${source.name}/model.safetensors`)]);
   const indexFile = `${source.name}/model.safetensors.index.json`;
@@ -73,7 +89,7 @@ async function checkpointOf(source: ModelSource): Promise<Checkpoint> {
   return new Checkpoint(shards, { json: index, file: indexFile });
 }
 
-async function readConfig(source: ModelSource): Promise<Record<string, unknown>> {
+export async function readConfig(source: ModelSource): Promise<Record<string, unknown>> {
   const file = `${source.name}/config.json`;
   const configText = await text(source, 'config.json');
   if (configText === undefined) throw new Error(`${file}: missing; is ${source.name} a sentence-transformers model folder?`);
@@ -85,16 +101,18 @@ async function readConfig(source: ModelSource): Promise<Record<string, unknown>>
 }
 
 async function inlineRunner(
-  source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: HeadModules, dtype: Dtype,
+  source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: HeadModules, requested: Dtype | undefined,
 ): Promise<InlineRunner<unknown>> {
   const checkpoint = await checkpointOf(source);
   const file = `${source.name}/config.json`;
-  return new InlineRunner(kernels, encoderFor(kernels, checkpoint, config, file, DTYPES[dtype]), head, checkpoint.fileList());
+  const dtype = dtypeFor(checkpoint, requested, source.name);
+  const encoder = encoderFor(kernels, checkpoint, config, file, backendLinearWeights(kernels, checkpoint, DTYPES[dtype]));
+  return new InlineRunner(kernels, encoder, head, dtype, checkpoint.fileList());
 }
 
 /** The worker thread's half of load(): the graph over `backend` from the same source. */
 export async function loadInlineRunner(
-  spec: SourceSpec, backend: string, head: HeadModules, dtype: Dtype, map?: FileMapper,
+  spec: SourceSpec, backend: string, head: HeadModules, dtype: Dtype | undefined, map?: FileMapper,
 ): Promise<InlineRunner<unknown>> {
   const source = openSource(spec, map);
   return inlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head, dtype);
@@ -106,7 +124,7 @@ const WORKER_RUNNER = './worker-runner.js';
 
 /** Loads a sentence-transformers model (BERT/MiniLM or MPNet) from any source. */
 export async function loadSource(source: ModelSource, options: LoadOptions = {}): Promise<SentenceModel> {
-  const dtype = dtypeOf(options.dtype);
+  const dtype = requestedDtype(options.dtype);
   const config = await readConfig(source);
 
   const kernels = withShapeChecks(await selectBackend(options.backend, { wasmModules: options.wasmModules }));
@@ -148,7 +166,7 @@ export async function loadSource(source: ModelSource, options: LoadOptions = {})
     await runner.close();
     throw error;
   }
-  return new SentenceModel(runner, tokenizer, modules, maxSeqLength, dtype);
+  return new SentenceModel(runner, tokenizer, modules, maxSeqLength, runner.dtype);
 }
 
 /** tokenizer_config.json model_max_length, which sentence-transformers falls back to. */

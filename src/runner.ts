@@ -3,6 +3,7 @@
 // backend runs the same inline runner inside a worker thread (worker-runner.ts).
 
 import type { BackendName, Kernels, PoolMode } from './backend/kernels.js';
+import type { Dtype } from './load.js';
 import { packedBatch, type Encoder } from './models/transformer.js';
 import { normalizeL2 } from './pooling.js';
 
@@ -20,6 +21,8 @@ export interface BatchRunner {
   readonly hiddenSize: number;
   /** Highest token count a sequence may have, from the position table. */
   readonly maxTokens: number;
+  /** The precision the encoder's Linear layers run at. */
+  readonly dtype: Dtype;
   /** One pooled (and, if configured, normalized) vector per sequence, in order. */
   run(sequences: Int32Array[]): Promise<Float32Array[]>;
   /** Releases what the runner holds beyond garbage collection's reach (a worker thread). */
@@ -36,6 +39,7 @@ export class InlineRunner<Buf> implements BatchRunner {
     private readonly kernels: Kernels<Buf>,
     private readonly encoder: Encoder<Buf>,
     private readonly head: HeadModules,
+    readonly dtype: Dtype,
     /** The weight files, named when the forward pass overflows. */
     private readonly weightFiles: string,
   ) {

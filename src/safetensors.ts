@@ -37,6 +37,11 @@ const DTYPE_BITS: Readonly<Record<string, number>> = {
   I64: 64, U64: 64, F64: 64, C64: 64,
 };
 
+/** Bits per element of a dtype, undefined for one the format does not define. */
+export function dtypeBits(dtype: string): number | undefined {
+  return Object.hasOwn(DTYPE_BITS, dtype) ? DTYPE_BITS[dtype] : undefined;
+}
+
 // The limit the reference implementation enforces (safetensors tensor.rs, MAX_HEADER_SIZE).
 const MAX_HEADER_BYTES = 100_000_000;
 
@@ -211,7 +216,7 @@ const baseName = (file: string) => file.slice(Math.max(file.lastIndexOf('/'), fi
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 export class Checkpoint {
-  private readonly tensors = new Map<string, { info: TensorInfo; bytes: Uint8Array }>();
+  private readonly tensors = new Map<string, { info: TensorInfo; bytes: Uint8Array; metadata: Record<string, string> }>();
   private readonly fileNames: string[];
 
   /** Merges shards; a tensor name in two shards is an error. With an index, every weight_map entry must be found in its named shard. */
@@ -221,7 +226,7 @@ export class Checkpoint {
       for (const [name, info] of shard.tensors) {
         const earlier = this.tensors.get(name);
         if (earlier) throw new SafetensorsError(`tensor "${name}" appears in both ${earlier.info.file} and ${shard.file}`);
-        this.tensors.set(name, { info, bytes: shard.bytes });
+        this.tensors.set(name, { info, bytes: shard.bytes, metadata: shard.metadata });
       }
     }
     if (!index) return;
@@ -244,6 +249,29 @@ export class Checkpoint {
     return [...this.tensors.keys()];
   }
 
+  /** Where a tensor is, and the __metadata__ of the file that holds it. */
+  info(name: string): { tensor: TensorInfo; metadata: Record<string, string> } | undefined {
+    const found = this.tensors.get(name);
+    return found && { tensor: found.info, metadata: found.metadata };
+  }
+
+  /** A tensor's bytes as stored, whatever its dtype: a view of the file's bytes. */
+  rawBytes(name: string): Uint8Array {
+    const tensor = this.tensors.get(name);
+    if (!tensor) throw new SafetensorsError(`tensor "${name}" not found in ${this.fileList()}`);
+    return tensor.bytes.subarray(tensor.info.begin, tensor.info.end);
+  }
+
+  /**
+   * The codes of an I8 tensor, checked against `shape`, as a view of the file's bytes valid only
+   * while they are: for a Linear weight the backend packs at once.
+   */
+  int8Transient(name: string, shape: readonly number[]): Int8Array {
+    const { info, bytes } = this.located(name, shape);
+    if (info.dtype !== 'I8') throw new SafetensorsError(`${info.file}: tensor "${name}": expected dtype I8, found ${info.dtype}`);
+    return new Int8Array(bytes.buffer, bytes.byteOffset + info.begin, info.end - info.begin);
+  }
+
   /**
    * float32 values of `name`, checked against `shape`: always a copy the caller owns, so the model
    * never depends on the file's bytes (or a mapping of them) after load, and checked to be finite.
@@ -262,13 +290,23 @@ export class Checkpoint {
     return this.decode(name, shape, false);
   }
 
-  private decode(name: string, shape: readonly number[], copy: boolean): Float32Array {
+  // The tensor `name`, checked to exist with `shape`.
+  private located(name: string, shape: readonly number[]): { info: TensorInfo; bytes: Uint8Array } {
     const tensor = this.tensors.get(name);
     if (!tensor) throw new SafetensorsError(`tensor "${name}" (shape ${formatShape(shape)}) not found in ${this.fileList()}`);
-    const { info, bytes } = tensor;
-    const where = `${info.file}: tensor "${name}"`;
+    const { info } = tensor;
     if (info.shape.length !== shape.length || info.shape.some((size, axis) => size !== shape[axis])) {
-      throw new SafetensorsError(`${where}: expected shape ${formatShape(shape)}, found ${formatShape(info.shape)}`);
+      throw new SafetensorsError(`${info.file}: tensor "${name}": expected shape ${formatShape(shape)}, found ${formatShape(info.shape)}`);
+    }
+    return tensor;
+  }
+
+  private decode(name: string, shape: readonly number[], copy: boolean): Float32Array {
+    const { info, bytes } = this.located(name, shape);
+    const where = `${info.file}: tensor "${name}"`;
+    if (info.dtype === 'I8') {
+      throw new SafetensorsError(`${where}: dtype I8 (int8 codes) is read only as the weight of an encoder Linear layer, ` +
+        'not as float32');
     }
     const count = shape.reduce((product, size) => product * size, 1);
     const byteOffset = bytes.byteOffset + info.begin;

@@ -13,11 +13,12 @@ export interface WorkerSetup {
   source: SourceSpec;
   backend: BackendName;
   head: HeadModules;
-  dtype: Dtype;
+  /** As requested; the checkpoint decides when undefined. */
+  dtype: Dtype | undefined;
 }
 
 export type WorkerReply =
-  | { type: 'ready'; hiddenSize: number; maxTokens: number }
+  | { type: 'ready'; hiddenSize: number; maxTokens: number; dtype: Dtype }
   | { type: 'failed'; message: string }
   | { type: 'vectors'; id: number; vectors: Float32Array[] }
   | { type: 'error'; id: number; message: string };
@@ -33,6 +34,7 @@ export class WorkerRunner implements BatchRunner {
     readonly backend: BackendName,
     readonly hiddenSize: number,
     readonly maxTokens: number,
+    readonly dtype: Dtype,
   ) {
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type !== 'vectors' && reply.type !== 'error') return;
@@ -61,7 +63,7 @@ export class WorkerRunner implements BatchRunner {
         worker.off('error', reject);
         worker.off('exit', onExit);
         if (reply.type === 'ready') {
-          resolve(new WorkerRunner(worker, setup.backend, reply.hiddenSize, reply.maxTokens));
+          resolve(new WorkerRunner(worker, setup.backend, reply.hiddenSize, reply.maxTokens, reply.dtype));
         } else {
           void worker.terminate();
           reject(new Error(reply.type === 'failed' ? reply.message : 'sentvec worker thread answered before it was ready'));

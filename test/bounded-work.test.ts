@@ -59,6 +59,7 @@ test('a batch never holds more than TOKENS_PER_BATCH tokens, whatever batchSize 
     backend: 'js',
     hiddenSize: 2,
     maxTokens: 512,
+    dtype: 'fp32',
     run: async (sequences) => {
       batches.push(sequences.map((sequence) => sequence.length));
       return sequences.map((sequence) => Float32Array.of(sequence.length, 0));

@@ -27,16 +27,19 @@ export function gelu(x: number): number {
 class JsLinearWeight implements LinearWeight {
   readonly data: Float32Array;
   readonly quantized: Quantized | undefined;
-  constructor(data: Float32Array, readonly N: number, readonly K: number, readonly format: WeightFormat) {
-    this.quantized = format === 'i8' ? quantizeBlocks(data, N, K) : undefined;
-    this.data = format === 'f32' ? data.slice() : new Float32Array(0);
+  readonly format: WeightFormat;
+  constructor(values: Float32Array | Quantized, readonly N: number, readonly K: number) {
+    this.quantized = values instanceof Float32Array ? undefined : values;
+    this.data = values instanceof Float32Array ? values.slice() : new Float32Array(0);
+    this.format = this.quantized ? 'i8' : 'f32';
   }
 }
 
 export const jsKernels: Kernels<Float32Array> = {
   name: 'js',
   ...float32ArrayStorage,
-  linearWeight: (data, N, K, format) => new JsLinearWeight(data, N, K, format),
+  linearWeight: (data, N, K, format) => new JsLinearWeight(format === 'i8' ? quantizeBlocks(data, N, K) : data, N, K),
+  quantizedLinearWeight: (codes, scales, N, K) => new JsLinearWeight({ codes: codes.slice(), scales: scales.slice() }, N, K),
 
   embed(out, ids, positionIds, typeIds, words, positions, types, N, C) {
     for (let n = 0; n < N; n++) {

@@ -2,6 +2,8 @@
 // (js.ts: the reference, native.ts, wasm.ts) and every kernel takes its shapes explicitly,
 // output first and sizes last, with B batch, T tokens, C channels, NH heads, HS head size.
 
+import { blocksOf, I8_MAX } from './int8.js';
+
 export type BackendName = 'js' | 'native' | 'wasm';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'js'];
@@ -46,6 +48,12 @@ export interface Kernels<Buf = unknown> {
    * `data` may be a view of the checkpoint's bytes, valid only during the call.
    */
   linearWeight(data: Float32Array, N: number, K: number, format: WeightFormat): LinearWeight;
+  /**
+   * Takes an nn.Linear weight (N,K) already quantized as int8.ts quantizeBlocks does: codes (N,K)
+   * in -127..127 and scales (N, blocksOf(K)), views valid only during the call. The weight is i8
+   * and runs exactly as linearWeight(values, N, K, 'i8') of the values they came from.
+   */
+  quantizedLinearWeight(codes: Int8Array, scales: Float32Array, N: number, K: number): LinearWeight;
   /** Activation storage of `length` floats; its contents are unspecified until written. */
   alloc(length: number): Buf;
   /** Gives back storage obtained from `alloc`. */
@@ -164,6 +172,17 @@ export function withShapeChecks<Buf>(k: Kernels<Buf>): Kernels<Buf> {
         throw new KernelShapeError('linearWeight', `unknown format ${String(format)} (${WEIGHT_FORMATS.join(', ')})`);
       }
       return k.linearWeight(data, N, K, format);
+    },
+    quantizedLinearWeight: (codes, scales, N, K) => {
+      positiveInts('quantizedLinearWeight', { N, K });
+      if (codes.length !== N * K) throw new KernelShapeError('quantizedLinearWeight', `codes hold ${codes.length} values, needs ${N * K}`);
+      if (scales.length !== N * blocksOf(K)) {
+        throw new KernelShapeError('quantizedLinearWeight', `scales hold ${scales.length} floats, needs ${N * blocksOf(K)} (N × ${blocksOf(K)} blocks)`);
+      }
+      // -128 would break the sign trick the SIMD kernels rely on (int8.ts)
+      const outside = codes.indexOf(-I8_MAX - 1);
+      if (outside >= 0) throw new KernelShapeError('quantizedLinearWeight', `codes[${outside}] is ${-I8_MAX - 1}, outside -${I8_MAX}..${I8_MAX}`);
+      return k.quantizedLinearWeight(codes, scales, N, K);
     },
     alloc: (length) => {
       positiveInts('alloc', { length });

@@ -22,7 +22,11 @@ export interface NativeAddon {
    * the handle is collected); linear takes only these. Pages of a mapFile mapping the weight
    * covered are given back to the OS.
    */
-  LinearWeight: new (weight: Float32Array, N: number, K: number, format: WeightFormat) => NativeLinearWeight;
+  LinearWeight: {
+    new (weight: Float32Array, N: number, K: number, format: WeightFormat): NativeLinearWeight;
+    /** An i8 weight quantized earlier: codes (N,K) in -127..127 and scales (N, ceil(K/32)), packed as the i8 format packs. */
+    new (codes: Int8Array, scales: Float32Array, N: number, K: number): NativeLinearWeight;
+  };
   layerNorm(out: Float32Array, inp: Float32Array, gamma: Float32Array, beta: Float32Array, M: number, C: number, eps: number): void;
   attention(
     out: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, positionBias: Float32Array | null,
@@ -94,6 +98,7 @@ export function nativeKernels(addon: NativeAddon): Kernels<Float32Array> {
     name: 'native',
     ...float32ArrayStorage,
     linearWeight: (data, N, K, format) => new addon.LinearWeight(data, N, K, format),
+    quantizedLinearWeight: (codes, scales, N, K) => new addon.LinearWeight(codes, scales, N, K),
     embed: (out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV) =>
       addon.embed(out, ids, positionIds, typeIds, words, positions, types, N, C, V, P, TV),
     linear: (out, inp, weight, bias, residual, M, K, N, activation) =>

@@ -46,6 +46,7 @@ interface AsmExports {
   linearScratchFloats(K: number): number;
   packedLinearI8Bytes(N: number, K: number): number;
   packLinearI8(packed: number, weight: number, N: number, K: number): void;
+  packQuantizedI8(packed: number, codes: number, scales: number, N: number, K: number): void;
   quantizedRowsBytes(M: number, K: number): number;
   linearI8(out: number, inp: number, weight: number, bias: number, residual: number,
     M: number, K: number, N: number, gelu: number, scratch: number): void;
@@ -292,6 +293,16 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
       else asm.packLinearI8(packed, source, N, K);
       heap.release(source);
       return new WasmLinearWeight(packed, N, K, format);
+    },
+    quantizedLinearWeight(codes, scales, N, K) {
+      const packed = allocatePacked(N, K, 'i8');
+      const codesAt = heap.allocate(floatsFor(codes.length));
+      new Int8Array(asm.memory.buffer, codesAt, codes.length).set(codes);
+      const scalesAt = copyIn(scales);
+      asm.packQuantizedI8(packed, codesAt, scalesAt, N, K);
+      heap.release(scalesAt);
+      heap.release(codesAt);
+      return new WasmLinearWeight(packed, N, K, 'i8');
     },
     alloc: (length) => heap.allocate(length),
     free: (buffer) => heap.release(buffer),

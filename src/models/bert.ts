@@ -2,11 +2,11 @@
 //   x = LN(word[ids] + position[t] + tokenType[0])      BertEmbeddings, absolute positions from 0
 //   x = EncoderLayer_l(x) for l in 0..L-1               BertLayer, see transformer.ts
 
-import type { Kernels, WeightFormat } from '../backend/kernels.js';
+import type { Kernels } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import {
   ActivationStore, configInteger, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
-  type Encoder, type EncoderLayer, type EncoderShape, type Norm, type PackedBatch,
+  type Encoder, type EncoderLayer, type LinearWeightSource, type EncoderShape, type Norm, type PackedBatch,
 } from './transformer.js';
 
 export interface BertConfig extends EncoderShape {
@@ -38,9 +38,9 @@ export class BertModel<Buf> implements Encoder<Buf> {
   private readonly layers: EncoderLayer<Buf>[] = [];
   private readonly activations: ActivationStore<Buf>;
 
-  constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: BertConfig, linearFormat: WeightFormat) {
+  constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: BertConfig, linearWeights: LinearWeightSource) {
     const { C, F } = config;
-    const root = new WeightLoader(kernels, checkpoint, modulePrefix(checkpoint, 'embeddings.word_embeddings.weight', 'bert'), linearFormat);
+    const root = new WeightLoader(kernels, checkpoint, modulePrefix(checkpoint, 'embeddings.word_embeddings.weight', 'bert'), linearWeights);
     const embeddings = root.at('embeddings');
     this.words = embeddings.get('word_embeddings.weight', [config.vocabSize, C]);
     this.positions = embeddings.get('position_embeddings.weight', [config.maxPositions, C]);

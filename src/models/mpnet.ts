@@ -3,11 +3,11 @@
 //   bias = relativeAttentionBias[bucket(j - i)]        MPNetEncoder.compute_position_bias, once
 //   x    = EncoderLayer_l(x, bias) for l in 0..L-1     MPNetLayer, see transformer.ts
 
-import type { Kernels, WeightFormat } from '../backend/kernels.js';
+import type { Kernels } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import {
   ActivationStore, configInteger, encoderLayerForward, encoderShape, modulePrefix, WeightLoader,
-  type Encoder, type EncoderLayer, type EncoderShape, type Norm, type PackedBatch,
+  type Encoder, type EncoderLayer, type LinearWeightSource, type EncoderShape, type Norm, type PackedBatch,
 } from './transformer.js';
 
 export interface MPNetConfig extends EncoderShape {
@@ -78,10 +78,10 @@ export class MPNetModel<Buf> implements Encoder<Buf> {
   private readonly activations: ActivationStore<Buf>;
   private readonly layers: EncoderLayer<Buf>[] = [];
 
-  constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: MPNetConfig, linearFormat: WeightFormat) {
+  constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: MPNetConfig, linearWeights: LinearWeightSource) {
     const { C, F, NH } = config;
     const prefix = modulePrefix(checkpoint, 'embeddings.word_embeddings.weight', 'mpnet');
-    const root = new WeightLoader(kernels, checkpoint, prefix, linearFormat);
+    const root = new WeightLoader(kernels, checkpoint, prefix, linearWeights);
     const embeddings = root.at('embeddings');
     this.words = embeddings.get('word_embeddings.weight', [config.vocabSize, C]);
     this.positions = embeddings.get('position_embeddings.weight', [config.maxPositions, C]);

@@ -4,7 +4,9 @@
 // (transformers modeling_bert.py BertLayer; modeling_mpnet.py MPNetLayer computes the same with
 // other module names and a relative position bias inside the attention.)
 
+import { blocksOf } from '../backend/int8.js';
 import type { Kernels, LinearWeight, WeightFormat } from '../backend/kernels.js';
+import { scaleName } from '../quantized-checkpoint.js';
 import type { Checkpoint } from '../safetensors.js';
 
 /** A config.json real number, checked: a missing or mistyped field is an error naming the file. */
@@ -55,6 +57,19 @@ export function encoderShape(config: Record<string, unknown>, file: string): Enc
   };
 }
 
+/** Makes the encoder's nn.Linear weight (N,K) stored in the checkpoint as `name`. */
+export type LinearWeightSource = (name: string, N: number, K: number) => LinearWeight;
+
+/**
+ * The backend's Linear weights from the checkpoint, as `format`; I8 tensors (a sentvec quantize
+ * checkpoint, whose format is then i8) are handed over as codes and scales, never as floats.
+ */
+export function backendLinearWeights(kernels: Kernels<unknown>, checkpoint: Checkpoint, format: WeightFormat): LinearWeightSource {
+  return (name, N, K) => checkpoint.info(name)?.tensor.dtype === 'I8'
+    ? kernels.quantizedLinearWeight(checkpoint.int8Transient(name, [N, K]), checkpoint.float32Transient(scaleName(name), [N, blocksOf(K)]), N, K)
+    : kernels.linearWeight(checkpoint.float32Transient(name, [N, K]), N, K, format);
+}
+
 /**
  * Hands tensors to the backend by their checkpoint name under one module prefix, so a missing
  * or mis-shaped tensor is reported by its real name (the checkpoint checks the shape).
@@ -64,12 +79,12 @@ export class WeightLoader<Buf> {
     private readonly kernels: Kernels<Buf>,
     private readonly checkpoint: Checkpoint,
     private readonly prefix: string,
-    /** How the encoder's Linear weights are stored (the rest stays float32). */
-    private readonly linearFormat: WeightFormat,
+    /** The encoder's Linear weights (the rest stays float32). */
+    private readonly linearWeights: LinearWeightSource,
   ) {}
 
   at(path: string): WeightLoader<Buf> {
-    return new WeightLoader(this.kernels, this.checkpoint, `${this.prefix}${path}.`, this.linearFormat);
+    return new WeightLoader(this.kernels, this.checkpoint, `${this.prefix}${path}.`, this.linearWeights);
   }
 
   get(name: string, shape: readonly number[]): Buf {
@@ -78,9 +93,8 @@ export class WeightLoader<Buf> {
 
   /** (weight, bias) of an nn.Linear from `inFeatures` to `outFeatures`. */
   linear(path: string, inFeatures: number, outFeatures: number): Linear<Buf> {
-    const weight = this.checkpoint.float32Transient(`${this.prefix}${path}.weight`, [outFeatures, inFeatures]);
     return {
-      weight: this.kernels.linearWeight(weight, outFeatures, inFeatures, this.linearFormat),
+      weight: this.linearWeights(`${this.prefix}${path}.weight`, outFeatures, inFeatures),
       bias: this.at(path).get('bias', [outFeatures]),
     };
   }
