@@ -17,4 +17,4 @@ export LD_PRELOAD="$runtime"
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=0:exitcode=86"
 export SENTVEC_NATIVE_ADDON="$PWD/build/asan/Release/sentvec.node"
 export SENTVEC_REQUIRE_NATIVE=1
-node dist/test/run.js /native- linear-bounds int8-parity kernel-parity /batching
+node dist/test/run.js native- linear-bounds int8-parity kernel-parity batching.test

@@ -3,7 +3,7 @@
 // failing test that names it, so a hang costs minutes and a name, not the whole CI budget; a
 // file that crashes is reported the same way. Ends with the time each file took, slowest first.
 //
-//   node dist/test/run.js [FILTER...]   runs the files whose path contains any FILTER
+//   node dist/test/run.js [FILTER...]   runs the files whose path under dist/test contains any FILTER
 //   SENTVEC_TEST_TIMEOUT=SECONDS        per-file limit (default 900)
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -72,7 +72,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const filters = process.argv.slice(2);
-const files = testFiles(here).filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)));
+// matched against the path below dist/test, so the folder the repository sits in matches nothing
+const files = testFiles(here).filter((file) => filters.length === 0 || filters.some((filter) => relative(here, file).includes(filter)));
 if (files.length === 0) throw new Error(`no test file under ${here} matches ${filters.join(', ')}`);
 
 const outcomes: Outcome[] = [];
