@@ -24,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #if defined(__unix__) || defined(__APPLE__)
   exports.Set("mapFile", Napi::Function::New(env, sentvec::MapFile, "mapFile"));
   exports.Set("unmapFile", Napi::Function::New(env, sentvec::UnmapFile, "unmapFile"));
+  exports.Set("releasePages", Napi::Function::New(env, sentvec::ReleasePages, "releasePages"));
 #endif
   return exports;
 }

@@ -65,6 +65,11 @@ class Arguments {
     return {view.data, view.length};
   }
 
+  View<const uint8_t> bytes(size_t index, const char* name) const {
+    const View<uint8_t> view = typed<uint8_t>(index, name, napi_uint8_array, "a Uint8Array", false);
+    return {view.data, view.length};
+  }
+
   View<const int32_t> ints(size_t index, const char* name, bool nullable = false) const {
     const View<int32_t> view = typed<int32_t>(index, name, napi_int32_array, "an Int32Array", nullable);
     return {view.data, view.length};
@@ -597,6 +602,18 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
   return Napi::ArrayBuffer::New(info.Env(), data, size, [size, id](Napi::Env, void* mapped) {
     if (mapped_files().take(mapped, id)) ::munmap(mapped, size);
   });
+}
+#endif
+
+#if defined(__unix__) || defined(__APPLE__)
+// releasePages(bytes): the whole pages of a Uint8Array lying in a mapFile mapping go back to the
+// OS (read again from the file if touched); for a tensor the model has copied, so that the copy
+// and the mapped pages it came from are never both resident. Bytes outside any mapping: no-op.
+Napi::Value ReleasePages(const Napi::CallbackInfo& info) {
+  const Arguments args(info, "releasePages", 1);
+  const View<const uint8_t> bytes = args.bytes(0, "bytes");
+  release_mapped_pages(bytes.data, bytes.length);
+  return info.Env().Undefined();
 }
 #endif
 

@@ -66,6 +66,7 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info);
 #if defined(__unix__) || defined(__APPLE__)
 Napi::Value MapFile(const Napi::CallbackInfo& info);
 Napi::Value UnmapFile(const Napi::CallbackInfo& info);
+Napi::Value ReleasePages(const Napi::CallbackInfo& info);
 Napi::Value TrimMemory(const Napi::CallbackInfo& info);
 #endif
 

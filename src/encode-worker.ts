@@ -25,15 +25,18 @@ try {
   const addon = setup.backend === 'native' ? await loadNativeAddon() : undefined;
   nativeAddon = addon;
   const mapped: ArrayBuffer[] = [];
-  const mapSafetensors: FileMapper = (file) => {
-    if (!addon?.mapFile || !file.endsWith('.safetensors')) return undefined;
-    try {
-      const buffer = addon.mapFile(file);
-      mapped.push(buffer);
-      return new Uint8Array(buffer);
-    } catch {
-      return undefined;
-    }
+  const mapSafetensors: FileMapper = {
+    map(file) {
+      if (!addon?.mapFile || !file.endsWith('.safetensors')) return undefined;
+      try {
+        const buffer = addon.mapFile(file);
+        mapped.push(buffer);
+        return new Uint8Array(buffer);
+      } catch {
+        return undefined;
+      }
+    },
+    release: (bytes) => addon?.releasePages?.(bytes),
   };
   try {
     runner = await loadInlineRunner(setup.source, setup.backend, setup.head, setup.dtype, mapSafetensors);

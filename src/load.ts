@@ -73,7 +73,7 @@ async function text(source: ModelSource, path: string): Promise<string | undefin
 /** The safetensors weights of a source: model.safetensors, or the shards its index lists. */
 export async function checkpointOf(source: ModelSource): Promise<Checkpoint> {
   const single = await source.bytes('model.safetensors');
-  if (single !== undefined) return new Checkpoint([parseSafetensors(single, `${source.name}/model.safetensors`)]);
+  if (single !== undefined) return new Checkpoint([parseSafetensors(single, `${source.name}/model.safetensors`)], undefined, source.copied);
   const indexFile = `${source.name}/model.safetensors.index.json`;
   const index = await text(source, 'model.safetensors.index.json');
   if (index === undefined) {
@@ -86,7 +86,7 @@ export async function checkpointOf(source: ModelSource): Promise<Checkpoint> {
     if (bytes === undefined) throw new Error(`${indexFile} lists shard ${name}, which is missing`);
     shards.push(parseSafetensors(bytes, `${source.name}/${name}`));
   }
-  return new Checkpoint(shards, { json: index, file: indexFile });
+  return new Checkpoint(shards, { json: index, file: indexFile }, source.copied);
 }
 
 export async function readConfig(source: ModelSource): Promise<Record<string, unknown>> {
@@ -112,9 +112,9 @@ async function inlineRunner(
 
 /** The worker thread's half of load(): the graph over `backend` from the same source. */
 export async function loadInlineRunner(
-  spec: SourceSpec, backend: string, head: HeadModules, dtype: Dtype | undefined, map?: FileMapper,
+  spec: SourceSpec, backend: string, head: HeadModules, dtype: Dtype | undefined, mapper?: FileMapper,
 ): Promise<InlineRunner<unknown>> {
-  const source = openSource(spec, map);
+  const source = openSource(spec, mapper);
   return inlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head, dtype);
 }
 

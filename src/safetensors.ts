@@ -219,8 +219,12 @@ export class Checkpoint {
   private readonly tensors = new Map<string, { info: TensorInfo; bytes: Uint8Array; metadata: Record<string, string> }>();
   private readonly fileNames: string[];
 
-  /** Merges shards; a tensor name in two shards is an error. With an index, every weight_map entry must be found in its named shard. */
-  constructor(files: SafetensorsFile[], index?: { json: string; file: string }) {
+  /**
+   * Merges shards; a tensor name in two shards is an error. With an index, every weight_map entry
+   * must be found in its named shard. `copied` is told of each tensor's bytes once float32() has
+   * copied them, so a mapped file's pages need not stay resident beside the copy.
+   */
+  constructor(files: SafetensorsFile[], index?: { json: string; file: string }, private readonly copied?: (bytes: Uint8Array) => void) {
     this.fileNames = files.map((shard) => shard.file);
     for (const shard of files) {
       for (const [name, info] of shard.tensors) {
@@ -317,6 +321,7 @@ export class Checkpoint {
       throw new SafetensorsError(`${where}: element ${bad} is ${values[bad]}; weights must be finite (the file is corrupt, ` +
         'or the model diverged in training)');
     }
+    if (copy) this.copied?.(bytes.subarray(info.begin, info.end));
     return values;
   }
 

@@ -62,6 +62,8 @@ export interface NativeAddon {
   trimMemory?(): void;
   /** Detaches a mapFile buffer and unmaps the file now; a no-op on an empty or unmapped buffer. */
   unmapFile?(buffer: ArrayBuffer): void;
+  /** Gives back the whole pages of bytes inside a mapFile mapping (read again if touched); else a no-op. */
+  releasePages?(bytes: Uint8Array): void;
 }
 
 /** The addon's LinearWeight: also says how many bytes of addon memory its packed copy holds. */

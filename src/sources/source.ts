@@ -21,17 +21,24 @@ export interface ModelSource {
   readonly spec: SourceSpec;
   /** A file's bytes, or undefined when the source has no such file. */
   bytes(path: string): Promise<Uint8Array | undefined>;
+  /** Told of bytes (a part of a file) the model has copied and will not read again. */
+  copied?(bytes: Uint8Array): void;
 }
 
-/** Maps a whole file into memory, or returns undefined where it cannot (the file is then read). */
-export type FileMapper = (file: string) => Uint8Array | undefined;
+export interface FileMapper {
+  /** Maps a whole file into memory, or returns undefined where it cannot (the file is then read). */
+  map(file: string): Uint8Array | undefined;
+  /** Gives back the memory of mapped bytes that were copied; a no-op on any other bytes. */
+  release(bytes: Uint8Array): void;
+}
 
-export function folderSource(dir: string, map?: FileMapper): ModelSource {
+export function folderSource(dir: string, mapper?: FileMapper): ModelSource {
   return {
     name: dir,
     spec: { kind: 'folder', dir },
+    copied: mapper && ((bytes) => mapper.release(bytes)),
     async bytes(path) {
-      const mapped = map?.(`${dir}/${path}`);
+      const mapped = mapper?.map(`${dir}/${path}`);
       if (mapped) return mapped;
       return (await import('../model-file.js')).readModelFile(`${dir}/${path}`);
     },
@@ -96,10 +103,10 @@ export function filesSource(files: ModelFileMap): ModelSource {
 }
 
 /** The source a spec describes; a folder's safetensors files go through `map` when given. */
-export function openSource(spec: SourceSpec, map?: FileMapper): ModelSource {
+export function openSource(spec: SourceSpec, mapper?: FileMapper): ModelSource {
   switch (spec.kind) {
     case 'folder':
-      return folderSource(spec.dir, map);
+      return folderSource(spec.dir, mapper);
     case 'url':
       return urlSource(new URL(spec.href));
     case 'files':
