@@ -54,21 +54,26 @@ try {
 // batch's memory for good. A collection shortly after the scratch is freed gives it back.
 const collectGarbage = garbageCollector();
 let idleTimer: NodeJS.Timeout | undefined;
+// V8 frees the collected buffers' memory on a background thread after gc() returns, so the
+// malloc heap is trimmed a little later, once that memory is back in it.
+const TRIM_AFTER_COLLECTION_MS = 250;
 const releaseIdleMemory = () => {
   collectGarbage();
-  nativeAddon?.trimMemory?.();
+  idleTimer = setTimeout(() => nativeAddon?.trimMemory?.(), TRIM_AFTER_COLLECTION_MS);
+  idleTimer.unref();
 };
 
 port.on('message', ({ id, sequences }: { id: number; sequences: Int32Array[] }) => {
   clearTimeout(idleTimer);
-  idleTimer = setTimeout(releaseIdleMemory, IDLE_RELEASE_MS + 200);
-  idleTimer.unref();
   try {
     const vectors = runner.runNow(sequences);
     reply({ type: 'vectors', id, vectors }, vectors.map((vector) => vector.buffer as ArrayBuffer));
   } catch (error) {
     reply({ type: 'error', id, message: (error as Error).message });
   }
+  // armed when the batch ends, as the model's own idle release is, so the collection follows it
+  idleTimer = setTimeout(releaseIdleMemory, IDLE_RELEASE_MS + 200);
+  idleTimer.unref();
 });
 
 // Bun has a collector of its own; V8 hands gc() to a new context once the flag is set. Where
