@@ -17,7 +17,7 @@ export async function kernelBench(backend: BackendName): Promise<void> {
       backends: [backend], dtypes: ['fp32', 'int8'], threads: [...new Set([1, cores()])], kernels: true, models: false,
       kernelSampling: { maxTime: 0.5, minTime: 0.05, minSamples: 5 }, kernelBatch: { B: 32, T: 13 }, shape,
       modelSampling: { maxTime: 0, minTime: 0, minSamples: 0 }, batches: [], coldRuns: 0, latencyQueries: 0,
-      sentences: [], sentencesSource: 'none', defaultMatrix: false,
+      sentences: [], sentencesSource: 'none',
     }, (line) => console.error(line));
     console.log(`${formatReport(report)}\n`);
   }

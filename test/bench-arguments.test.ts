@@ -14,12 +14,12 @@ test('sentvec bench: defaults, lists, and the quick matrix', (t) => {
   t.deepEqual(settings.dtypes, ['fp32', 'int8'], 'both dtypes by default');
   t.equal(settings.threads[0], 1, 'one thread first');
   t.deepEqual(settings.batches, [1, 8, 32, 128], 'the batch sizes of the issue');
-  t.ok(settings.kernels && settings.models && settings.defaultMatrix, 'both suites, default matrix');
+  t.ok(settings.kernels && settings.models, 'both suites');
   t.equal(settings.model, 'some/folder', 'the model string is passed through as given');
   const chosen = parseBenchArguments(['--backend', 'wasm', '--dtype', 'int8', '--threads', '2', '--kernels-only', '--json']);
   if (!('settings' in chosen)) throw new Error('expected settings');
-  t.deepEqual([chosen.settings.backends, chosen.settings.dtypes, chosen.settings.threads, chosen.settings.models, chosen.json, chosen.settings.defaultMatrix],
-    [['wasm'], ['int8'], [2], false, true, false], 'explicit lists and switches');
+  t.deepEqual([chosen.settings.backends, chosen.settings.dtypes, chosen.settings.threads, chosen.settings.models, chosen.json],
+    [['wasm'], ['int8'], [2], false, true], 'explicit lists and switches');
   t.deepEqual(parseBenchArguments(['--compare', 'a.json', 'b.json']), { compare: ['a.json', 'b.json'] }, '--compare takes two files');
   t.end();
 });

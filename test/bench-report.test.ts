@@ -23,7 +23,6 @@ const TINY: BenchSettings = {
   latencyQueries: 5,
   sentences: ['A man is playing a guitar.', 'Two dogs run through a field.'],
   sentencesSource: 'test',
-  defaultMatrix: false,
 };
 
 const finite = (value: unknown) => typeof value === 'number' && Number.isFinite(value);

@@ -1,5 +1,6 @@
 // Every prebuilt wasm module (scalar, SIMD, relaxed-SIMD) against the reference on the parity
-// cases, whichever one the probe would pick; then the linear-memory allocator: reuse without
+// cases, whichever one the probe would pick, and the SIMD int8 Linear against its scalar twin to
+// the bit; then the linear-memory allocator: reuse without
 // growth, MPNet-sized weights, and a clear error for an allocation that cannot fit; and packed
 // Linear weights.
 import { spawnSync } from 'node:child_process';
@@ -7,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import test from 'tape';
 import { jsKernels } from '../src/backend/js.js';
 import type { Kernels } from '../src/backend/kernels.js';
-import { loadWasmKernels, supportedWasmVariants, WASM_VARIANTS, type WasmVariant } from '../src/backend/wasm.js';
-import { checkParity } from './parity-cases.js';
+import { loadWasmKernels, supportedWasmVariants, WASM_VARIANTS, type WasmKernels, type WasmVariant } from '../src/backend/wasm.js';
+import { checkParity, uniform } from './parity-cases.js';
 
 // Node 20 validates relaxed SIMD only behind a V8 flag: that variant then runs in a child
 // process started with the flag, which runs this file with SENTVEC_WASM_VARIANT=relaxed.
@@ -21,6 +22,7 @@ for (const variant of onlyVariant ? [onlyVariant] : WASM_VARIANTS) {
       const k = await loadWasmKernels({ variant });
       t.equal(k.variant, variant, `loaded the ${variant} module`);
       checkParity(t, k as Kernels);
+      if (variant !== 'scalar') sameInt8Bits(t, k, await loadWasmKernels({ variant: 'scalar' }));
     } else {
       t.equal(variant, 'relaxed', 'every runtime sentvec supports validates the scalar and SIMD modules');
       const child = spawnSync(process.execPath, [RELAXED_FLAG, fileURLToPath(import.meta.url)], {
@@ -32,6 +34,37 @@ for (const variant of onlyVariant ? [onlyVariant] : WASM_VARIANTS) {
     }
     t.end();
   });
+}
+
+// The int8 Linear's SIMD body sums the same exact i32 blocks and does the same float operations in
+// the same order as the scalar twin, so every output has the scalar module's bits: every N and K in
+// 1..70 (partial panels, tiles and blocks), every M in 1..9, with and without GELU and residual.
+function sameInt8Bits(t: test.Test, simd: WasmKernels, scalar: WasmKernels): void {
+  const SMALL = Array.from({ length: 70 }, (_, i) => i + 1);
+  const problems: string[] = [];
+  for (const K of SMALL) {
+    for (const N of SMALL) {
+      const weight = uniform(N * K, 1 / Math.sqrt(K));
+      const bias = uniform(N, 0.5);
+      const [simdWeight, scalarWeight] = [simd, scalar].map((k) => k.linearWeight(weight, N, K, 'i8'));
+      for (let M = 1; M <= 9; M++) {
+        const inp = uniform(M * K, 2);
+        const residual = (M + N) % 3 === 0 ? null : uniform(M * N);
+        const activation = (K + N + M) % 2 === 0 ? 'gelu' : 'none';
+        const [found, expected] = ([[simd, simdWeight], [scalar, scalarWeight]] as const).map(([k, w]) => {
+          const [input, biasAt, out] = [k.weight(inp), k.weight(bias), k.alloc(M * N)];
+          const residualAt = residual && k.weight(residual);
+          k.linear(out, input, w, biasAt, residualAt, M, K, N, activation);
+          const result = k.read(out, M * N);
+          for (const buffer of [input, biasAt, out, residualAt]) if (buffer !== null) k.free(buffer);
+          return result;
+        });
+        const at = found.findIndex((value, i) => !Object.is(value, expected[i]));
+        if (at >= 0) problems.push(`M=${M} K=${K} N=${N} element ${at}: ${found[at]}, scalar ${expected[at]}`);
+      }
+    }
+  }
+  t.deepEqual(problems.slice(0, 5), [], `${simd.variant} int8 linear: 44,100 shapes, the scalar module's bits`);
 }
 
 if (!onlyVariant) {

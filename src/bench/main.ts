@@ -94,7 +94,6 @@ export function parseBenchArguments(argv: string[]): Parsed {
       latencyQueries: LATENCY_QUERIES * scale,
       sentences,
       sentencesSource: input ?? 'built-in STS-B-like',
-      defaultMatrix: !flags.has('--backend') && !flags.has('--dtype'),
     },
   };
 }

@@ -30,11 +30,6 @@ export interface BenchSettings {
   sentences: string[];
   /** Where the sentences came from: 'built-in' or the --input file. */
   sentencesSource: string;
-  /**
-   * Neither backends nor dtypes were chosen: the model suite leaves out wasm int8, whose GEMM
-   * has no SIMD path yet and alone would take minutes.
-   */
-  defaultMatrix: boolean;
 }
 
 export interface BenchReport {
@@ -105,12 +100,7 @@ export async function runBench(settings: BenchSettings, progress: (line: string)
       const modelBackends = settings.backends.filter((backend) => backend !== 'js' || settings.backends.length === 1);
       if (modelBackends.length < settings.backends.length) report.skipped.push('model suite on js: the reference backend is too slow for it (--backend js alone runs it)');
       const batchSentences = fill(sentences, Math.max(...settings.batches));
-      let cells = modelCells(modelBackends, settings.dtypes, settings.threads);
-      if (settings.defaultMatrix) {
-        cells = cells.filter((cell) => !(cell.backend === 'wasm' && cell.dtype === 'int8'));
-        report.skipped.push('model suite on wasm int8 by default: its int8 GEMM has no SIMD path yet (--backend wasm --dtype int8 runs it)');
-      }
-      for (const cell of cells) {
+      for (const cell of modelCells(modelBackends, settings.dtypes, settings.threads)) {
         progress(`model: ${cell.backend} ${cell.dtype} ×${cell.threads}`);
         report.models.push(await runModelCell(cell, {
           model: settings.model, sentences: batchSentences, batches: settings.batches, sampling: settings.modelSampling,
