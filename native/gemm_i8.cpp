@@ -287,13 +287,11 @@ void gemm_task(const void* context, int64_t task, float*) {
 // Below this many multiply-adds a second thread costs more to wake than it saves.
 constexpr int64_t kParallelMinimum = int64_t{1} << 16;
 
-}  // namespace
-
-namespace {
 void pack(const PackPlan& plan) {
   const int64_t panels = packed_linear_columns(plan.N) / kLinearPanel;
   parallel_for(panels, ceil_div(i8_padded_k(plan.K), int64_t{sizeof(float)}), pack_task, &plan, min_index(thread_count(), panels));
 }
+
 }  // namespace
 
 void pack_linear_i8(void* packed, const float* weight, int64_t N, int64_t K) {
