@@ -238,7 +238,7 @@ OwnedRanges& mapped_files() {
 }
 
 // The whole pages of [data, data + bytes), if a file mapped by mapFile holds them, go back to the
-// OS: a Linear weight is read once, into its packed copy, and never again.
+// OS: what a weight was packed or copied from is never read again.
 void release_mapped_pages(const void* data, uint64_t bytes) {
 #if defined(__unix__) || defined(__APPLE__)
   uintptr_t mapping;

@@ -221,8 +221,8 @@ export class Checkpoint {
 
   /**
    * Merges shards; a tensor name in two shards is an error. With an index, every weight_map entry
-   * must be found in its named shard. `copied` is told of each tensor's bytes once float32() has
-   * copied them, so a mapped file's pages need not stay resident beside the copy.
+   * must be found in its named shard. `copied` is told of each tensor's bytes once they have been
+   * copied or converted to float32, so a mapped file's pages need not stay resident beside the copy.
    */
   constructor(files: SafetensorsFile[], index?: { json: string; file: string }, private readonly copied?: (bytes: Uint8Array) => void) {
     this.fileNames = files.map((shard) => shard.file);
@@ -321,7 +321,8 @@ export class Checkpoint {
       throw new SafetensorsError(`${where}: element ${bad} is ${values[bad]}; weights must be finite (the file is corrupt, ` +
         'or the model diverged in training)');
     }
-    if (copy) this.copied?.(bytes.subarray(info.begin, info.end));
+    // a transient view stays the caller's to release (the native LinearWeight does); any copy is made here
+    if (values.buffer !== bytes.buffer) this.copied?.(bytes.subarray(info.begin, info.end));
     return values;
   }
 
