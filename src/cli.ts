@@ -23,7 +23,7 @@ vectors (embed: one JSON array per line, or a float32 .npy matrix, or raw float3
 token ids (tokenize: one JSON array per line). A model is a folder or a Hugging Face repo id,
 fetched into the hub cache on first use (default ${DEFAULT_MODEL}); download fetches one and
 prints its snapshot folder; quantize writes a copy of the model whose Linear weights are int8
-(loaded with dtype int8, about 4× smaller). A progress bar shows on stderr when it is a terminal.`;
+(4× smaller; loaded as int8). A progress bar shows on stderr when it is a terminal.`;
 
 class UsageError extends Error {}
 
@@ -67,16 +67,15 @@ function parseArguments(argv: string[]): Arguments {
     rest = rest.slice(1);
   }
   const allowed: readonly string[] = COMMANDS[command as Command];
-  for (let i = 0; i < rest.length; i += 2) {
+  for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     if (!allowed.includes(flag)) throw new UsageError(`unknown flag '${flag}' for ${command}`);
     if (SWITCHES.includes(flag)) {
       flags[flag] = 'true';
-      i--;
       continue;
     }
     if (rest[i + 1] === undefined) throw new UsageError(`${flag} needs a value`);
-    flags[flag] = rest[i + 1];
+    flags[flag] = rest[++i];
   }
   if (command === 'quantize' && (flags['--model'] === undefined || flags['--out'] === undefined)) {
     throw new UsageError('quantize needs --model and --out: sentvec quantize --model DIR --out DIR');

@@ -45,8 +45,8 @@ const QUANTIZE = './quantize.js';
 
 /**
  * Writes to `outDir` a copy of the model folder `src` whose encoder Linear weights are stored as
- * int8 codes and scales (about 4× smaller); load() runs it as int8, giving the same vectors as
- * `load(src, { dtype: 'int8' })`, bit for bit. Node only.
+ * int8 codes and scales (4× smaller; the word embeddings stay float32); load() runs it as int8,
+ * giving the same vectors as `load(src, { dtype: 'int8' })`, bit for bit. Node only.
  */
 export async function quantize(src: string, outDir: string, options?: QuantizeOptions): Promise<QuantizeSummary> {
   return (await import(/* webpackIgnore: true */ /* @vite-ignore */ QUANTIZE) as typeof import('./quantize.js')).quantize(src, outDir, options);
