@@ -7,6 +7,6 @@ module.exports = {
   entry: './src/index.js',
   output: { path: path.resolve(__dirname, 'dist'), filename: 'main.js' },
   // sentvec finds its native addon (.node) and WASM files in its own folder at run time, so it is
-  // required from node_modules rather than bundled: bundled in, it would run on WASM or not at all.
+  // required from node_modules rather than bundled: bundled in, it cannot reach the addon and runs on WASM.
   externals: { sentvec: 'commonjs sentvec' },
 };
