@@ -66,3 +66,11 @@ export async function errorMessage(promise: Promise<unknown>): Promise<string> {
     return `${(error as Error).name}: ${(error as Error).message}`;
   }
 }
+
+/** A new temporary folder whose node_modules/sentvec is this checkout, as `npm install sentvec` would leave it. */
+export function folderWithSentvec(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.mkdirSync(path.join(dir, 'node_modules'));
+  fs.symlinkSync(projectRoot, path.join(dir, 'node_modules', 'sentvec'), 'dir');
+  return dir;
+}
