@@ -1,14 +1,14 @@
-// A WordPiece tokenizer giving the same ids as sentence-transformers on Hugging Face
-// `tokenizers` (TokenizerImpl::encode_single_sequence + post_process) for BERT and MPNet checkpoints.
+// A tokenizer giving the same ids as sentence-transformers on Hugging Face `tokenizers`
+// (TokenizerImpl::encode_single_sequence + post_process): WordPiece for BERT and MPNet
+// checkpoints, Unigram for XLM-RoBERTa ones.
 import { type AddedToken, AddedTokenSplitter, type Segment } from './added-tokens.js';
-import type { BertNormalizer } from './normalizer.js';
-import type { TokenizerParts } from './parts.js';
+import { BertNormalizer } from './normalizer.js';
+import type { Normalizer, PreTokenizer, TokenModel, TokenizerParts } from './parts.js';
 import type { PairEncoding, PostProcessor } from './post-processor.js';
-import { bertPreTokenize } from './pre-tokenizer.js';
+import { BertPreTokenizer } from './pre-tokenizer.js';
 import { type TokenizerConfigs, parseJsonFile, specialTokenValue } from './special-tokens.js';
 import { padTokenFromTokenizerJson, partsFromTokenizerJson } from './tokenizer-json.js';
 import { partsFromVocabTxt } from './vocab-txt.js';
-import type { WordPiece } from './wordpiece.js';
 
 export type { PairEncoding } from './post-processor.js';
 
@@ -21,9 +21,9 @@ export interface TokenizerFiles {
 
 export class Tokenizer {
   readonly padId: number;
-  private readonly normalizer: BertNormalizer | null;
-  private readonly splitWords: boolean;
-  private readonly wordPiece: WordPiece;
+  private readonly normalizer: Normalizer | null;
+  private readonly preTokenizer: PreTokenizer | null;
+  private readonly model: TokenModel;
   private readonly postProcessor: PostProcessor;
   private readonly rawSplitter: AddedTokenSplitter;
   private readonly normalizedSplitter: AddedTokenSplitter;
@@ -35,8 +35,8 @@ export class Tokenizer {
 
   private constructor(parts: TokenizerParts, padId: number, private readonly file: string) {
     this.normalizer = parts.normalizer;
-    this.splitWords = parts.preTokenizer === 'BertPreTokenizer';
-    this.wordPiece = parts.wordPiece;
+    this.preTokenizer = parts.preTokenizer;
+    this.model = parts.model;
     this.postProcessor = parts.postProcessor;
     this.padId = padId;
     this.addedTokens = parts.addedTokens;
@@ -44,7 +44,9 @@ export class Tokenizer {
     // spacing, NFD within a character and its marks, lowercasing, whose final-sigma rule looks
     // only up to the next space), and the pre-tokenizer ends a word at whitespace; an added token
     // matched across a cut would have to contain the whitespace there.
-    this.prefixesAgree = this.splitWords && parts.addedTokens.every((token) => !/\s/u.test(token.content));
+    this.prefixesAgree = parts.preTokenizer instanceof BertPreTokenizer &&
+      (parts.normalizer === null || parts.normalizer instanceof BertNormalizer) &&
+      parts.addedTokens.every((token) => !/\s/u.test(token.content));
     // AddedVocabulary::refresh_added_tokens: normalized tokens are searched for in their normalized form.
     const raw = parts.addedTokens.filter((token) => !token.normalized);
     const normalized = parts.addedTokens.filter((token) => token.normalized);
@@ -80,7 +82,7 @@ export class Tokenizer {
     if (padToken === undefined) {
       throw new Error(`${source}: no pad token in tokenizer_config.json, special_tokens_map.json or tokenizer.json padding`);
     }
-    const padId = idOf(padToken, parts.addedTokens, parts.wordPiece);
+    const padId = idOf(padToken, parts.addedTokens, parts.model);
     if (padId === undefined) throw new Error(`${source}: the pad token ${JSON.stringify(padToken)} is neither an added token nor in the vocabulary`);
     return new Tokenizer(parts, padId, file);
   }
@@ -93,7 +95,7 @@ export class Tokenizer {
   checkFits(vocabSize: number, maxLength: number, configFile: string, lengthFile: string): void {
     const { prefixIds, suffixIds, numSpecialTokens } = this.postProcessor;
     const ids: [number, string][] = [];
-    for (const [token, id] of this.wordPiece.vocab) ids.push([id, token]);
+    for (const [token, id] of this.model.vocab) ids.push([id, token]);
     for (const token of this.addedTokens) ids.push([token.id, token.content]);
     for (const id of [...prefixIds, ...suffixIds]) ids.push([id, 'a post_processor special token']);
     const outside = ids.find(([id]) => !(id >= 0 && id < vocabSize));
@@ -124,7 +126,7 @@ export class Tokenizer {
   private tokenTexts(): string[] {
     if (this.texts === undefined) {
       const texts: string[] = [];
-      for (const [content, id] of this.wordPiece.vocab) texts[id] = content;
+      for (const [content, id] of this.model.vocab) texts[id] = content;
       for (const token of this.addedTokens) texts[token.id] = token.content;
       this.texts = texts;
     }
@@ -188,14 +190,15 @@ export class Tokenizer {
   }
 
   // AddedVocabulary::extract_and_normalize, then pre-tokenizer and model on every remaining piece.
-  // Truncation keeps the first ids, so work stops once there are enough.
+  // Truncation keeps the first ids, so work stops once there are enough. Only the first piece of
+  // the first raw segment starts at offset 0 of the text (Metaspace prepend_scheme `first`).
   private contentIds(text: string, limit: number): number[] {
     const ids: number[] = [];
     const rawSegments: Segment[] = [];
     this.rawSplitter.split(text, rawSegments);
     const normalizedSegments: Segment[] = [];
     const words: string[] = [];
-    for (const rawSegment of rawSegments) {
+    for (const [rawIndex, rawSegment] of rawSegments.entries()) {
       if (ids.length >= limit) break;
       if (typeof rawSegment === 'number') {
         ids.push(rawSegment);
@@ -203,18 +206,18 @@ export class Tokenizer {
       }
       normalizedSegments.length = 0;
       this.normalizedSplitter.split(this.normalizer === null ? rawSegment : this.normalizer.normalize(rawSegment), normalizedSegments);
-      for (const segment of normalizedSegments) {
+      for (const [index, segment] of normalizedSegments.entries()) {
         if (ids.length >= limit) break;
         if (typeof segment === 'number') {
           ids.push(segment);
           continue;
         }
         words.length = 0;
-        if (this.splitWords) bertPreTokenize(segment, words);
+        if (this.preTokenizer !== null) this.preTokenizer.preTokenize(segment, words, rawIndex === 0 && index === 0);
         else words.push(segment);
         for (const word of words) {
           if (ids.length >= limit) break;
-          this.wordPiece.tokenize(word, ids);
+          this.model.tokenize(word, ids);
         }
       }
     }
@@ -241,6 +244,6 @@ function longestFirstLengths(lengthA: number, lengthB: number, budget: number): 
 }
 
 // AddedVocabulary::token_to_id: added tokens first, then the model's vocabulary.
-function idOf(content: string, addedTokens: AddedToken[], wordPiece: WordPiece): number | undefined {
-  return addedTokens.find((token) => token.content === content)?.id ?? wordPiece.vocab.get(content);
+function idOf(content: string, addedTokens: AddedToken[], model: TokenModel): number | undefined {
+  return addedTokens.find((token) => token.content === content)?.id ?? model.vocab.get(content);
 }

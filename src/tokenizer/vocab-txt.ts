@@ -5,6 +5,7 @@
 import type { AddedToken } from './added-tokens.js';
 import { BertNormalizer } from './normalizer.js';
 import type { TokenizerParts } from './parts.js';
+import { BertPreTokenizer } from './pre-tokenizer.js';
 import { type PostProcessor, bertPostProcessor, robertaPostProcessor } from './post-processor.js';
 import { type SpecialTokenName, type TokenizerConfigs, specialTokenValue } from './special-tokens.js';
 import { WordPiece } from './wordpiece.js';
@@ -92,8 +93,8 @@ export function partsFromVocabTxt(vocabText: string, configs: TokenizerConfigs, 
 
   return {
     normalizer,
-    preTokenizer: 'BertPreTokenizer',
-    wordPiece: new WordPiece({ vocab, unkToken: unk.content, continuingSubwordPrefix: '##', maxInputCharsPerWord: 100 }, `${source}/vocab.txt`),
+    preTokenizer: new BertPreTokenizer(),
+    model: new WordPiece({ vocab, unkToken: unk.content, continuingSubwordPrefix: '##', maxInputCharsPerWord: 100 }, `${source}/vocab.txt`),
     addedTokens,
     postProcessor: tokenizerClass.postProcessor(cls.id, sep.id),
   };
