@@ -6,24 +6,16 @@ import path from 'node:path';
 import test from 'tape';
 import { Tokenizer } from '../src/tokenizer/index.js';
 import { CHECKPOINTS, type CheckpointName, checkpointDir, goldensDir, projectRoot, stsTestSentences } from './fixtures.js';
-import { readTokenizerFiles } from './tokenizer-files.js';
+import { type TokenGoldens, readTokenizerFiles } from './tokenizer-files.js';
 
-interface TokenGoldens {
-  checkpoint: string;
-  max_seq_length: number;
-  pad_id: number;
-  sts_count: number;
-  sts_sha256: string;
-  stress_texts: string[];
-  sts_ids: number[][];
-  stress_ids: number[][];
+interface FallbackTokenGoldens extends TokenGoldens {
   fallback_differs: { sts: Record<string, number[]>; stress: Record<string, number[]> };
 }
 
 const SHOWN_MISMATCHES = 5;
 
-function readGoldens(name: CheckpointName): TokenGoldens {
-  return JSON.parse(fs.readFileSync(path.join(goldensDir, `tokens-${name}.json`), 'utf8')) as TokenGoldens;
+function readGoldens(name: CheckpointName): FallbackTokenGoldens {
+  return JSON.parse(fs.readFileSync(path.join(goldensDir, `tokens-${name}.json`), 'utf8')) as FallbackTokenGoldens;
 }
 
 interface Case {
@@ -32,7 +24,7 @@ interface Case {
   expected: number[];
 }
 
-function cases(goldens: TokenGoldens, withFallbackIds: boolean): Case[] {
+function cases(goldens: FallbackTokenGoldens, withFallbackIds: boolean): Case[] {
   const sts = stsTestSentences();
   const pick = (set: 'sts' | 'stress', index: number, ids: number[]): number[] =>
     (withFallbackIds ? goldens.fallback_differs[set][String(index)] : undefined) ?? ids;

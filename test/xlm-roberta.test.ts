@@ -12,6 +12,7 @@ import type { BackendName } from '../src/backend/kernels.js';
 import { Tokenizer, type TokenizerFiles } from '../src/tokenizer/index.js';
 import { goldensDir, projectRoot, stsTestSentences, weightsRoot } from './fixtures.js';
 import { agreement } from './goldens.js';
+import type { TokenGoldens } from './tokenizer-files.js';
 
 const FIXTURE = path.join(projectRoot, 'test', 'fixtures', 'tiny', 'xlm-roberta-sts');
 const REAL_TOKENIZER = 'multilingual-e5-small-tokenizer';
@@ -19,16 +20,6 @@ const MAX_ABS = 1e-5;
 /** The score make_xlm_roberta_fixture.py gives the byte pieces of its byte-fallback variant. */
 const BYTE_SCORE = -20;
 const SHOWN_MISMATCHES = 5;
-
-interface TokenGoldens {
-  max_seq_length: number;
-  pad_id: number;
-  sts_count: number;
-  sts_sha256: string;
-  stress_texts: string[];
-  sts_ids: number[][];
-  stress_ids: number[][];
-}
 
 function readJson<T>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
@@ -76,6 +67,18 @@ test('tiny fixture with byte fallback: unknown pieces become <0xHH> ids as in Hu
   json.model.vocab.push(...Array.from({ length: 256 }, (_, byte) => [`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`, BYTE_SCORE]));
   json.model.byte_fallback = true;
   compareTokens(t, FIXTURE, 'xlm-roberta-sts-byte-fallback', { 'tokenizer.json': JSON.stringify(json) });
+  t.end();
+});
+
+test('tiny fixture with other Metaspace / WhitespaceSplit settings: ids match Hugging Face tokenizers', (t) => {
+  const goldens = readJson<{ max_seq_length: number; texts: string[]; variants: Record<string, { pre_tokenizer: unknown; ids: number[][] }> }>(
+    path.join(goldensDir, 'tokens-xlm-roberta-sts-variants.json'));
+  const json = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'tokenizer.json'), 'utf8'));
+  for (const [name, { pre_tokenizer: preTokenizer, ids }] of Object.entries(goldens.variants)) {
+    const tokenizer = Tokenizer.fromFiles({ ...tokenizerFiles(FIXTURE), 'tokenizer.json': JSON.stringify({ ...json, pre_tokenizer: preTokenizer }) }, FIXTURE);
+    const mismatches = goldens.texts.filter((text, i) => JSON.stringify(Array.from(tokenizer.encode(text, goldens.max_seq_length))) !== JSON.stringify(ids[i]));
+    t.deepEqual(mismatches, [], `${name}: ids identical on all ${goldens.texts.length} texts`);
+  }
   t.end();
 });
 

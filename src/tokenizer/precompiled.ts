@@ -7,7 +7,9 @@ import type { Normalizer } from './parts.js';
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made with the first Precompiled normalizer, so runtimes without Intl.Segmenter can still
+// import the tokenizer for WordPiece checkpoints.
+let graphemes: Intl.Segmenter | undefined;
 
 export class PrecompiledNormalizer implements Normalizer {
   private readonly units: Uint32Array;
@@ -31,6 +33,8 @@ export class PrecompiledNormalizer implements Normalizer {
     this.units = new Uint32Array(trieBytes / 4);
     for (let i = 0; i < this.units.length; i++) this.units[i] = view.getUint32(4 + 4 * i, true);
     this.replacements = bytes.subarray(4 + trieBytes);
+    if (typeof Intl.Segmenter !== 'function') throw new Error(`${file}: the Precompiled normalizer needs Intl.Segmenter (grapheme clusters), which this runtime lacks`);
+    graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
     for (let code = 0; code < 128; code++) this.ascii[code] = this.transform(String.fromCharCode(code), file);
   }
 
@@ -39,7 +43,7 @@ export class PrecompiledNormalizer implements Normalizer {
   // otherwise each of its characters is replaced on its own or kept.
   normalize(text: string): string {
     let normalized = '';
-    for (const { segment } of graphemes.segment(text)) {
+    for (const { segment } of graphemes!.segment(text)) {
       if (segment.length === 1 && segment.charCodeAt(0) < 128) {
         normalized += this.ascii[segment.charCodeAt(0)] ?? segment;
         continue;

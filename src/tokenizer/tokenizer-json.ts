@@ -48,14 +48,18 @@ function normalizerFromJson(spec: unknown, file: string, field = 'normalizer'): 
     case 'NFKC':
     case 'NFKD':
       return new UnicodeNormalizer(normalizer.type);
-    case 'Sequence': {
-      if (!Array.isArray(normalizer.normalizers)) throw new Error(`${file}: ${field}.normalizers should be a list`);
-      const steps = normalizer.normalizers.map((step, index) => normalizerFromJson(step, file, `${field}.normalizers[${index}]`));
-      return new NormalizerSequence(steps.filter((step): step is Normalizer => step !== null));
-    }
+    case 'Sequence':
+      return new NormalizerSequence(sequenceSteps(normalizer, 'normalizers', file, field, normalizerFromJson));
     default:
       throw new Error(`${file}: ${field} type ${JSON.stringify(normalizer.type)} is not supported (supported: ${NORMALIZERS.join(', ')})`);
   }
+}
+
+/** The steps of a normalizer or pre-tokenizer Sequence, each named by its path in errors; null steps dropped. */
+function sequenceSteps<T>(spec: Json, key: string, file: string, field: string, parse: (step: unknown, file: string, field: string) => T | null): T[] {
+  const list = spec[key];
+  if (!Array.isArray(list)) throw new Error(`${file}: ${field}.${key} should be a list`);
+  return list.map((step, index) => parse(step, file, `${field}.${key}[${index}]`)).filter((step): step is T => step !== null);
 }
 
 function bertNormalizerFromJson(normalizer: Json, file: string, field: string): BertNormalizer {
@@ -101,11 +105,8 @@ function preTokenizerFromJson(spec: unknown, file: string, field = 'pre_tokenize
       return new WhitespaceSplit();
     case 'Metaspace':
       return metaspaceFromJson(preTokenizer, file, field);
-    case 'Sequence': {
-      if (!Array.isArray(preTokenizer.pretokenizers)) throw new Error(`${file}: ${field}.pretokenizers should be a list`);
-      const steps = preTokenizer.pretokenizers.map((step, index) => preTokenizerFromJson(step, file, `${field}.pretokenizers[${index}]`));
-      return new PreTokenizerSequence(steps.filter((step): step is PreTokenizer => step !== null));
-    }
+    case 'Sequence':
+      return new PreTokenizerSequence(sequenceSteps(preTokenizer, 'pretokenizers', file, field, preTokenizerFromJson));
     default:
       throw new Error(`${file}: ${field} type ${JSON.stringify(preTokenizer.type)} is not supported (supported: ${PRE_TOKENIZERS.join(', ')})`);
   }

@@ -13,7 +13,10 @@
                                       float32 LE
 4. Token goldens of the fixture's tokenizer.json with byte fallback on (byte_fallback_variant:
    the 256 <0xHH> pieces appended at BYTE_SCORE): tokens-xlm-roberta-sts-byte-fallback.json
-5. Token goldens of the real XLM-R tokenizer.json weights/fetch.sh places in
+5. Ids of the stress texts and EDGE_TEXTS through the fixture's tokenizer.json with other
+   pre_tokenizer settings (PRE_TOKENIZER_VARIANTS, recorded in the file):
+   tokens-xlm-roberta-sts-variants.json
+6. Token goldens of the real XLM-R tokenizer.json weights/fetch.sh places in
    $SENTVEC_WEIGHTS/multilingual-e5-small-tokenizer (Hugging Face `tokenizers` itself, truncating
    at 512): tokens-multilingual-e5-small-tokenizer.json, same fields as tokens-xlm-roberta-sts.json
 
@@ -47,6 +50,17 @@ SENTENCES = 300
 SPECIAL_TEXTS = ["The <pad> cat sat on the mat.", "<pad><pad> two pads open this one", "a <mask> b </s> c <s>"]
 REAL_TOKENIZER = "multilingual-e5-small-tokenizer"
 BYTE_SCORE = -20.0
+EDGE_TEXTS = [" leading space", "trailing space ", "two  spaces   three", "<mask> first", "a<mask>b", " <s> x</s>y ",
+              "\u00a0nbsp\u3000ideographic", "tab\there\nnewline", "", " "]
+METASPACE = {"type": "Metaspace", "replacement": "\u2581"}
+PRE_TOKENIZER_VARIANTS = {
+    "metaspace-always": {**METASPACE, "prepend_scheme": "always", "split": True},
+    "metaspace-first": {**METASPACE, "prepend_scheme": "first", "split": True},
+    "metaspace-never": {**METASPACE, "prepend_scheme": "never", "split": True},
+    "metaspace-no-split": {**METASPACE, "prepend_scheme": "always", "split": False},
+    "metaspace-legacy": {**METASPACE, "add_prefix_space": True},
+    "whitespace-split-first": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {**METASPACE, "prepend_scheme": "first", "split": True}]},
+}
 REAL_MAX_LENGTH = 512
 
 
@@ -118,6 +132,18 @@ def byte_fallback_goldens(sts, stress):
     write_token_goldens(f"{NAME}-byte-fallback", MAX_SEQ_LENGTH, variant.token_to_id("<pad>"), encode, sts, stress)
 
 
+def variant_goldens(stress):
+    texts = stress + EDGE_TEXTS
+    fixture = json.loads((FIXTURE / "tokenizer.json").read_text(encoding="utf-8"))
+    variants = {}
+    for name, pre_tokenizer in PRE_TOKENIZER_VARIANTS.items():
+        variant = tokenizers.Tokenizer.from_str(json.dumps({**fixture, "pre_tokenizer": pre_tokenizer}))
+        variant.enable_truncation(MAX_SEQ_LENGTH)
+        variants[name] = {"pre_tokenizer": pre_tokenizer, "ids": [encoding.ids for encoding in variant.encode_batch(texts)]}
+    out = {"max_seq_length": MAX_SEQ_LENGTH, "versions": versions(), "texts": texts, "variants": variants}
+    (HERE / f"tokens-{NAME}-variants.json").write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
 def real_tokenizer_goldens(sts, stress):
     real = tokenizers.Tokenizer.from_file(str(WEIGHTS / REAL_TOKENIZER / "tokenizer.json"))
     real.enable_truncation(REAL_MAX_LENGTH)
@@ -152,6 +178,7 @@ def main():
     model.eval()
     write_token_goldens(NAME, model.max_seq_length, model.tokenizer.pad_token_id, lambda texts: token_ids(model, texts), sts, stress)
     byte_fallback_goldens(sts, stress)
+    variant_goldens(stress)
     real_tokenizer_goldens(sts, stress)
 
     longs = [" ".join(sts[start:start + 60]) for start in (0, 600)]
