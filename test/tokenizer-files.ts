@@ -3,12 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TokenizerFiles } from '../src/tokenizer/index.js';
-import { type CheckpointName, checkpointDir } from './fixtures.js';
 
 const FILE_NAMES = ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
 
-export function readTokenizerFiles(name: CheckpointName): TokenizerFiles {
-  const dir = checkpointDir(name);
+/** The tokenizer files a model folder has. */
+export function readTokenizerFiles(dir: string): TokenizerFiles {
   const files: TokenizerFiles = {};
   for (const file of FILE_NAMES) {
     const filePath = path.join(dir, file);

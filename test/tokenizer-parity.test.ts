@@ -65,7 +65,7 @@ test('goldens were made from the texts the tests use', (t) => {
 for (const name of CHECKPOINTS) {
   test(`${name}: tokenizer.json ids match sentence-transformers`, (t) => {
     const goldens = readGoldens(name);
-    const tokenizer = Tokenizer.fromFiles(readTokenizerFiles(name), checkpointDir(name));
+    const tokenizer = Tokenizer.fromFiles(readTokenizerFiles(checkpointDir(name)), checkpointDir(name));
     t.equal(tokenizer.padId, goldens.pad_id, 'pad id');
     compare(t, tokenizer, cases(goldens, false), goldens.max_seq_length, `${name} tokenizer.json`);
     t.end();
@@ -73,7 +73,7 @@ for (const name of CHECKPOINTS) {
 
   test(`${name}: vocab.txt fallback ids match transformers without tokenizer.json`, (t) => {
     const goldens = readGoldens(name);
-    const files = readTokenizerFiles(name);
+    const files = readTokenizerFiles(checkpointDir(name));
     delete files['tokenizer.json'];
     const tokenizer = Tokenizer.fromFiles(files, checkpointDir(name));
     t.equal(tokenizer.padId, goldens.pad_id, 'pad id');
@@ -87,7 +87,7 @@ for (const name of CHECKPOINTS) {
 test('truncation to shorter lengths keeps the leading content ids', (t) => {
   for (const name of ['all-MiniLM-L6-v2', 'all-mpnet-base-v2'] as const) {
     const goldens = readGoldens(name);
-    const tokenizer = Tokenizer.fromFiles(readTokenizerFiles(name), checkpointDir(name));
+    const tokenizer = Tokenizer.fromFiles(readTokenizerFiles(checkpointDir(name)), checkpointDir(name));
     const special = Array.from(tokenizer.encode('', goldens.max_seq_length));
     let mismatches = 0;
     let compared = 0;

@@ -12,7 +12,7 @@ import type { BackendName } from '../src/backend/kernels.js';
 import { Tokenizer, type TokenizerFiles } from '../src/tokenizer/index.js';
 import { goldensDir, projectRoot, stsTestSentences, weightsRoot } from './fixtures.js';
 import { agreement } from './goldens.js';
-import type { TokenGoldens } from './tokenizer-files.js';
+import { type TokenGoldens, readTokenizerFiles } from './tokenizer-files.js';
 
 const FIXTURE = path.join(projectRoot, 'test', 'fixtures', 'tiny', 'xlm-roberta-sts');
 const REAL_TOKENIZER = 'multilingual-e5-small-tokenizer';
@@ -25,21 +25,13 @@ function readJson<T>(file: string): T {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 }
 
-function tokenizerFiles(dir: string): TokenizerFiles {
-  const files: TokenizerFiles = {};
-  for (const file of ['tokenizer.json', 'tokenizer_config.json'] as const) {
-    if (fs.existsSync(path.join(dir, file))) files[file] = fs.readFileSync(path.join(dir, file), 'utf8');
-  }
-  return files;
-}
-
 function compareTokens(t: test.Test, dir: string, name: string, extraFiles: TokenizerFiles = {}): void {
   const goldens = readJson<TokenGoldens>(path.join(goldensDir, `tokens-${name}.json`));
   const sts = stsTestSentences();
   t.equal(goldens.sts_sha256, createHash('sha256').update(sts.join('\n'), 'utf8').digest('hex'), `${name}: STS-B sentences hash`);
   t.deepEqual(goldens.stress_texts, readJson(path.join(projectRoot, 'test', 'data', 'unicode-stress.json')), `${name}: stress texts`);
   const started = performance.now();
-  const tokenizer = Tokenizer.fromFiles({ ...tokenizerFiles(dir), ...extraFiles }, dir);
+  const tokenizer = Tokenizer.fromFiles({ ...readTokenizerFiles(dir), ...extraFiles }, dir);
   t.comment(`${name}: tokenizer built in ${(performance.now() - started).toFixed(0)} ms`);
   t.equal(tokenizer.padId, goldens.pad_id, 'pad id');
   const cases = [
@@ -75,7 +67,7 @@ test('tiny fixture with other Metaspace / WhitespaceSplit settings: ids match Hu
     path.join(goldensDir, 'tokens-xlm-roberta-sts-variants.json'));
   const json = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'tokenizer.json'), 'utf8'));
   for (const [name, { pre_tokenizer: preTokenizer, ids }] of Object.entries(goldens.variants)) {
-    const tokenizer = Tokenizer.fromFiles({ ...tokenizerFiles(FIXTURE), 'tokenizer.json': JSON.stringify({ ...json, pre_tokenizer: preTokenizer }) }, FIXTURE);
+    const tokenizer = Tokenizer.fromFiles({ ...readTokenizerFiles(FIXTURE), 'tokenizer.json': JSON.stringify({ ...json, pre_tokenizer: preTokenizer }) }, FIXTURE);
     const mismatches = goldens.texts.filter((text, i) => JSON.stringify(Array.from(tokenizer.encode(text, goldens.max_seq_length))) !== JSON.stringify(ids[i]));
     t.deepEqual(mismatches, [], `${name}: ids identical on all ${goldens.texts.length} texts`);
   }

@@ -40,10 +40,11 @@ export class Tokenizer {
     this.postProcessor = parts.postProcessor;
     this.padId = padId;
     this.addedTokens = parts.addedTokens;
-    // Every step up to the pre-tokenizer maps text a character at a time (clean_text, Chinese
-    // spacing, NFD within a character and its marks, lowercasing, whose final-sigma rule looks
-    // only up to the next space), and the pre-tokenizer ends a word at whitespace; an added token
-    // matched across a cut would have to contain the whitespace there.
+    // With BERT's normalizer and pre-tokenizer every step maps text a character at a time
+    // (clean_text, Chinese spacing, NFD within a character and its marks, lowercasing, whose
+    // final-sigma rule looks only up to the next space), and the pre-tokenizer ends a word at
+    // whitespace; an added token matched across a cut would have to contain the whitespace there.
+    // sentencepiece's Precompiled works on grapheme clusters, which may span such a cut.
     this.prefixesAgree = parts.preTokenizer instanceof BertPreTokenizer &&
       (parts.normalizer === null || parts.normalizer instanceof BertNormalizer) &&
       parts.addedTokens.every((token) => !/\s/u.test(token.content));
@@ -97,7 +98,8 @@ export class Tokenizer {
     const ids: [number, string][] = [];
     for (const [token, id] of this.model.vocab) ids.push([id, token]);
     for (const token of this.addedTokens) ids.push([token.id, token.content]);
-    for (const id of [...prefixIds, ...suffixIds]) ids.push([id, 'a post_processor special token']);
+    const pairIds = (this.postProcessor.pairTemplate ?? []).flatMap((piece) => ('ids' in piece ? piece.ids : []));
+    for (const id of [...prefixIds, ...suffixIds, ...pairIds]) ids.push([id, 'a post_processor special token']);
     const outside = ids.find(([id]) => !(id >= 0 && id < vocabSize));
     if (outside) {
       throw new Error(`${this.file}: token id ${outside[0]} is outside the model's vocabulary: ${configFile} vocab_size is ` +
