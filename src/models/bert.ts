@@ -28,6 +28,17 @@ export function bertConfig(config: Record<string, unknown>, file: string): BertC
   };
 }
 
+/**
+ * How a BERT-shaped checkpoint names its weights and numbers its tokens: `bert` from position 0,
+ * or (RoBERTa family) `roberta` from the padding index, see xlm-roberta.ts.
+ */
+export interface BertVariant {
+  prefix: string;
+  paddingIdx: number | null;
+}
+
+const BERT: BertVariant = { prefix: 'bert', paddingIdx: null };
+
 export class BertModel<Buf> implements Encoder<Buf> {
   readonly hiddenSize: number;
   readonly maxTokens: number;
@@ -38,9 +49,12 @@ export class BertModel<Buf> implements Encoder<Buf> {
   private readonly layers: EncoderLayer<Buf>[] = [];
   private readonly activations: ActivationStore<Buf>;
 
-  constructor(private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: BertConfig, linearWeights: LinearWeightSource) {
+  constructor(
+    private readonly kernels: Kernels<Buf>, checkpoint: Checkpoint, private readonly config: BertConfig, linearWeights: LinearWeightSource,
+    private readonly variant = BERT,
+  ) {
     const { C, F } = config;
-    const root = new WeightLoader(kernels, checkpoint, modulePrefix(checkpoint, 'embeddings.word_embeddings.weight', 'bert'), linearWeights);
+    const root = new WeightLoader(kernels, checkpoint, modulePrefix(checkpoint, 'embeddings.word_embeddings.weight', variant.prefix), linearWeights);
     const embeddings = root.at('embeddings');
     this.words = embeddings.get('word_embeddings.weight', [config.vocabSize, C]);
     this.positions = embeddings.get('position_embeddings.weight', [config.maxPositions, C]);
@@ -61,7 +75,7 @@ export class BertModel<Buf> implements Encoder<Buf> {
     }
     this.hiddenSize = C;
     this.activations = new ActivationStore(kernels, config);
-    this.maxTokens = config.maxPositions;
+    this.maxTokens = config.maxPositions - (variant.paddingIdx === null ? 0 : variant.paddingIdx + 1);
   }
 
   forward(batch: PackedBatch): Buf {
@@ -69,7 +83,15 @@ export class BertModel<Buf> implements Encoder<Buf> {
     const { config } = this;
     const { ids, lengths, M } = batch;
     const positionIds = new Int32Array(M);
-    for (let b = 0, at = 0; b < lengths.length; b++) for (let t = 0; t < lengths[b]; t++) positionIds[at++] = t;
+    const { paddingIdx } = this.variant;
+    for (let b = 0, at = 0; b < lengths.length; b++) {
+      // create_position_ids_from_input_ids: padding_idx + the count of non-pad tokens so far; a
+      // pad token itself (one the text spelled out) sits at padding_idx.
+      for (let t = 0, counted = 0; t < lengths[b]; t++, at++) {
+        if (paddingIdx === null) positionIds[at] = t;
+        else positionIds[at] = ids[at] === paddingIdx ? paddingIdx : paddingIdx + ++counted;
+      }
+    }
     // single-sentence inputs: every token has token type 0
     const typeIds = new Int32Array(M);
     return this.activations.run(M, (act) => {

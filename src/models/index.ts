@@ -1,10 +1,11 @@
 // The model registry: config.json model_type → the graph that runs it. A new architecture is one
-// file beside bert.ts and mpnet.ts and one entry here.
+// file beside bert.ts, mpnet.ts and xlm-roberta.ts and one entry here.
 
 import type { Kernels } from '../backend/kernels.js';
 import type { Checkpoint } from '../safetensors.js';
 import { BertModel, bertConfig } from './bert.js';
 import { MPNetModel, mpnetConfig } from './mpnet.js';
+import { XLMRobertaModel, xlmRobertaConfig } from './xlm-roberta.js';
 import type { Encoder, LinearWeightSource } from './transformer.js';
 
 type GraphBuilder = <Buf>(
@@ -14,6 +15,8 @@ type GraphBuilder = <Buf>(
 const GRAPHS: Record<string, GraphBuilder> = {
   bert: (kernels, checkpoint, config, file, linearWeights) => new BertModel(kernels, checkpoint, bertConfig(config, file), linearWeights),
   mpnet: (kernels, checkpoint, config, file, linearWeights) => new MPNetModel(kernels, checkpoint, mpnetConfig(config, file), linearWeights),
+  'xlm-roberta': (kernels, checkpoint, config, file, linearWeights) =>
+    new XLMRobertaModel(kernels, checkpoint, xlmRobertaConfig(config, file), linearWeights),
 };
 
 /**

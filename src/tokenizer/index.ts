@@ -1,14 +1,16 @@
-// A WordPiece tokenizer giving the same ids as sentence-transformers on Hugging Face
-// `tokenizers` (TokenizerImpl::encode_single_sequence + post_process) for BERT and MPNet checkpoints.
+// A tokenizer giving the same ids as sentence-transformers on Hugging Face `tokenizers`
+// (TokenizerImpl::encode_single_sequence + post_process): WordPiece for BERT and MPNet
+// checkpoints, Unigram for XLM-RoBERTa ones.
 import { type AddedToken, AddedTokenSplitter, type Segment } from './added-tokens.js';
-import type { BertNormalizer } from './normalizer.js';
-import type { TokenizerParts } from './parts.js';
-import type { PostProcessor } from './post-processor.js';
-import { bertPreTokenize } from './pre-tokenizer.js';
+import { BertNormalizer } from './normalizer.js';
+import type { Normalizer, PreTokenizer, TokenModel, TokenizerParts } from './parts.js';
+import type { PairEncoding, PostProcessor } from './post-processor.js';
+import { BertPreTokenizer } from './pre-tokenizer.js';
 import { type TokenizerConfigs, parseJsonFile, specialTokenValue } from './special-tokens.js';
 import { padTokenFromTokenizerJson, partsFromTokenizerJson } from './tokenizer-json.js';
 import { partsFromVocabTxt } from './vocab-txt.js';
-import type { WordPiece } from './wordpiece.js';
+
+export type { PairEncoding } from './post-processor.js';
 
 export interface TokenizerFiles {
   'tokenizer.json'?: string;
@@ -19,9 +21,9 @@ export interface TokenizerFiles {
 
 export class Tokenizer {
   readonly padId: number;
-  private readonly normalizer: BertNormalizer | null;
-  private readonly splitWords: boolean;
-  private readonly wordPiece: WordPiece;
+  private readonly normalizer: Normalizer | null;
+  private readonly preTokenizer: PreTokenizer | null;
+  private readonly model: TokenModel;
   private readonly postProcessor: PostProcessor;
   private readonly rawSplitter: AddedTokenSplitter;
   private readonly normalizedSplitter: AddedTokenSplitter;
@@ -33,16 +35,19 @@ export class Tokenizer {
 
   private constructor(parts: TokenizerParts, padId: number, private readonly file: string) {
     this.normalizer = parts.normalizer;
-    this.splitWords = parts.preTokenizer === 'BertPreTokenizer';
-    this.wordPiece = parts.wordPiece;
+    this.preTokenizer = parts.preTokenizer;
+    this.model = parts.model;
     this.postProcessor = parts.postProcessor;
     this.padId = padId;
     this.addedTokens = parts.addedTokens;
-    // Every step up to the pre-tokenizer maps text a character at a time (clean_text, Chinese
-    // spacing, NFD within a character and its marks, lowercasing, whose final-sigma rule looks
-    // only up to the next space), and the pre-tokenizer ends a word at whitespace; an added token
-    // matched across a cut would have to contain the whitespace there.
-    this.prefixesAgree = this.splitWords && parts.addedTokens.every((token) => !/\s/u.test(token.content));
+    // With BERT's normalizer and pre-tokenizer every step maps text a character at a time
+    // (clean_text, Chinese spacing, NFD within a character and its marks, lowercasing, whose
+    // final-sigma rule looks only up to the next space), and the pre-tokenizer ends a word at
+    // whitespace; an added token matched across a cut would have to contain the whitespace there.
+    // sentencepiece's Precompiled works on grapheme clusters, which may span such a cut.
+    this.prefixesAgree = parts.preTokenizer instanceof BertPreTokenizer &&
+      (parts.normalizer === null || parts.normalizer instanceof BertNormalizer) &&
+      parts.addedTokens.every((token) => !/\s/u.test(token.content));
     // AddedVocabulary::refresh_added_tokens: normalized tokens are searched for in their normalized form.
     const raw = parts.addedTokens.filter((token) => !token.normalized);
     const normalized = parts.addedTokens.filter((token) => token.normalized);
@@ -78,7 +83,7 @@ export class Tokenizer {
     if (padToken === undefined) {
       throw new Error(`${source}: no pad token in tokenizer_config.json, special_tokens_map.json or tokenizer.json padding`);
     }
-    const padId = idOf(padToken, parts.addedTokens, parts.wordPiece);
+    const padId = idOf(padToken, parts.addedTokens, parts.model);
     if (padId === undefined) throw new Error(`${source}: the pad token ${JSON.stringify(padToken)} is neither an added token nor in the vocabulary`);
     return new Tokenizer(parts, padId, file);
   }
@@ -91,9 +96,10 @@ export class Tokenizer {
   checkFits(vocabSize: number, maxLength: number, configFile: string, lengthFile: string): void {
     const { prefixIds, suffixIds, numSpecialTokens } = this.postProcessor;
     const ids: [number, string][] = [];
-    for (const [token, id] of this.wordPiece.vocab) ids.push([id, token]);
+    for (const [token, id] of this.model.vocab) ids.push([id, token]);
     for (const token of this.addedTokens) ids.push([token.id, token.content]);
-    for (const id of [...prefixIds, ...suffixIds]) ids.push([id, 'a post_processor special token']);
+    const pairIds = (this.postProcessor.pairTemplate ?? []).flatMap((piece) => ('ids' in piece ? piece.ids : []));
+    for (const id of [...prefixIds, ...suffixIds, ...pairIds]) ids.push([id, 'a post_processor special token']);
     const outside = ids.find(([id]) => !(id >= 0 && id < vocabSize));
     if (outside) {
       throw new Error(`${this.file}: token id ${outside[0]} is outside the model's vocabulary: ${configFile} vocab_size is ` +
@@ -122,7 +128,7 @@ export class Tokenizer {
   private tokenTexts(): string[] {
     if (this.texts === undefined) {
       const texts: string[] = [];
-      for (const [content, id] of this.wordPiece.vocab) texts[id] = content;
+      for (const [content, id] of this.model.vocab) texts[id] = content;
       for (const token of this.addedTokens) texts[token.id] = token.content;
       this.texts = texts;
     }
@@ -144,6 +150,30 @@ export class Tokenizer {
   }
 
   /**
+   * ids and token type ids of the pair (a, b) with the post-processor's pair template, content
+   * truncated `longest_first` so the total is at most maxLength (>= the pair's special tokens),
+   * as Hugging Face `tokenizers` encodes a pair with truncation (sentence-transformers' cross-encoders).
+   */
+  encodePair(a: string, b: string, maxLength: number): PairEncoding {
+    const { numPairSpecialTokens, pairTemplate } = this.postProcessor;
+    if (pairTemplate === null) throw new Error(`${this.file}: post_processor has no pair template, so it cannot encode a pair of texts`);
+    if (!Number.isInteger(maxLength) || maxLength < numPairSpecialTokens) {
+      throw new RangeError(`encodePair: maxLength must be an integer of at least ${numPairSpecialTokens} (the special tokens of a pair), found ${maxLength}`);
+    }
+    const budget = maxLength - numPairSpecialTokens;
+    // One id past the budget tells whether a side fits; when neither does, the split depends on
+    // which is longer (ties go to B), so then both are tokenized whole.
+    let idsA = this.truncatedContentIds(a, budget + 1);
+    let idsB = this.truncatedContentIds(b, budget + 1);
+    if (idsA.length > budget && idsB.length > budget) {
+      idsA = this.contentIds(a, Infinity);
+      idsB = this.contentIds(b, Infinity);
+    }
+    const [lengthA, lengthB] = longestFirstLengths(idsA.length, idsB.length, budget);
+    return this.postProcessor.applyPair(idsA.slice(0, lengthA), idsB.slice(0, lengthB));
+  }
+
+  /**
    * The first `limit` content ids of `text` in time bounded by `limit`, not by the text: a prefix
    * cut just after a whitespace character gives the same first ids as the whole text (see
    * prefixesAgree), so prefixes four times longer each round are tried until one has enough.
@@ -162,14 +192,15 @@ export class Tokenizer {
   }
 
   // AddedVocabulary::extract_and_normalize, then pre-tokenizer and model on every remaining piece.
-  // Truncation keeps the first ids, so work stops once there are enough.
+  // Truncation keeps the first ids, so work stops once there are enough. Only the first piece of
+  // the first raw segment starts at offset 0 of the text (Metaspace prepend_scheme `first`).
   private contentIds(text: string, limit: number): number[] {
     const ids: number[] = [];
     const rawSegments: Segment[] = [];
     this.rawSplitter.split(text, rawSegments);
     const normalizedSegments: Segment[] = [];
     const words: string[] = [];
-    for (const rawSegment of rawSegments) {
+    for (const [rawIndex, rawSegment] of rawSegments.entries()) {
       if (ids.length >= limit) break;
       if (typeof rawSegment === 'number') {
         ids.push(rawSegment);
@@ -177,18 +208,18 @@ export class Tokenizer {
       }
       normalizedSegments.length = 0;
       this.normalizedSplitter.split(this.normalizer === null ? rawSegment : this.normalizer.normalize(rawSegment), normalizedSegments);
-      for (const segment of normalizedSegments) {
+      for (const [index, segment] of normalizedSegments.entries()) {
         if (ids.length >= limit) break;
         if (typeof segment === 'number') {
           ids.push(segment);
           continue;
         }
         words.length = 0;
-        if (this.splitWords) bertPreTokenize(segment, words);
+        if (this.preTokenizer !== null) this.preTokenizer.preTokenize(segment, words, rawIndex === 0 && index === 0);
         else words.push(segment);
         for (const word of words) {
           if (ids.length >= limit) break;
-          this.wordPiece.tokenize(word, ids);
+          this.model.tokenize(word, ids);
         }
       }
     }
@@ -197,7 +228,24 @@ export class Tokenizer {
   }
 }
 
+/**
+ * How many content ids of A and B a pair keeps within budget: utils/truncation.rs
+ * truncate_encodings, strategy LongestFirst. The shorter side keeps what fits beside the other;
+ * when both are too long each gets half, the longer one (B on a tie) the odd id.
+ */
+function longestFirstLengths(lengthA: number, lengthB: number, budget: number): [number, number] {
+  if (lengthA + lengthB <= budget) return [lengthA, lengthB];
+  const swap = lengthA > lengthB;
+  let shorter = swap ? lengthB : lengthA;
+  let longer = shorter > budget ? shorter : Math.max(shorter, budget - shorter);
+  if (shorter + longer > budget) {
+    shorter = Math.floor(budget / 2);
+    longer = shorter + (budget % 2);
+  }
+  return swap ? [longer, shorter] : [shorter, longer];
+}
+
 // AddedVocabulary::token_to_id: added tokens first, then the model's vocabulary.
-function idOf(content: string, addedTokens: AddedToken[], wordPiece: WordPiece): number | undefined {
-  return addedTokens.find((token) => token.content === content)?.id ?? wordPiece.vocab.get(content);
+function idOf(content: string, addedTokens: AddedToken[], model: TokenModel): number | undefined {
+  return addedTokens.find((token) => token.content === content)?.id ?? model.vocab.get(content);
 }

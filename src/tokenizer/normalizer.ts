@@ -1,4 +1,6 @@
-// BertNormalizer of Hugging Face `tokenizers` (normalizers/bert.rs), step for step.
+// Normalizers of Hugging Face `tokenizers`: BertNormalizer (normalizers/bert.rs) step for step,
+// and the Sequence, Replace and Unicode-form steps sentencepiece-converted tokenizers chain.
+import type { Normalizer } from './parts.js';
 import { isChineseChar, isCleanTextRemoved, isNfdDecomposed, isNonspacingMark, isWhitespace } from './unicode.js';
 
 export interface BertNormalizerOptions {
@@ -10,7 +12,7 @@ export interface BertNormalizerOptions {
 
 const CAPITAL_SIGMA = '\u03a3';
 
-export class BertNormalizer {
+export class BertNormalizer implements Normalizer {
   constructor(readonly options: BertNormalizerOptions) {}
 
   normalize(text: string): string {
@@ -85,4 +87,31 @@ function lowercaseEachChar(text: string): string {
   let out = '';
   for (const char of text) out += char === CAPITAL_SIGMA ? '\u03c3' : char.toLowerCase();
   return out;
+}
+
+/** normalizers::Sequence: each step on the output of the one before. */
+export class NormalizerSequence implements Normalizer {
+  constructor(private readonly steps: readonly Normalizer[]) {}
+
+  normalize(text: string): string {
+    return this.steps.reduce<string>((normalized, step) => step.normalize(normalized), text);
+  }
+}
+
+/** normalizers::Replace: every non-overlapping match, left to right. */
+export class ReplaceNormalizer implements Normalizer {
+  constructor(private readonly pattern: string | RegExp, private readonly content: string) {}
+
+  normalize(text: string): string {
+    return typeof this.pattern === 'string' ? text.replaceAll(this.pattern, () => this.content) : text.replace(this.pattern, () => this.content);
+  }
+}
+
+/** normalizers::unicode NFC, NFD, NFKC, NFKD. */
+export class UnicodeNormalizer implements Normalizer {
+  constructor(private readonly form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD') {}
+
+  normalize(text: string): string {
+    return text.normalize(this.form);
+  }
 }

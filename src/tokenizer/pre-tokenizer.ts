@@ -1,5 +1,6 @@
 // BertPreTokenizer of Hugging Face `tokenizers` (pre_tokenizers/bert.rs): split on whitespace
 // (removed), then isolate every punctuation char as its own word.
+import type { PreTokenizer } from './parts.js';
 import { isBertPunctuation, isWhitespace } from './unicode.js';
 
 const WORD = 0;
@@ -17,8 +18,14 @@ function charClass(codePoint: number): number {
   return isBertPunctuation(codePoint) ? PUNCTUATION : WORD;
 }
 
+export class BertPreTokenizer implements PreTokenizer {
+  preTokenize(text: string, words: string[]): void {
+    bertPreTokenize(text, words);
+  }
+}
+
 /** Appends the words of text to words. */
-export function bertPreTokenize(text: string, words: string[]): void {
+function bertPreTokenize(text: string, words: string[]): void {
   let wordStart = 0;
   for (let i = 0; i < text.length; ) {
     const codePoint = text.codePointAt(i)!;
@@ -32,4 +39,34 @@ export function bertPreTokenize(text: string, words: string[]): void {
     i += width;
   }
   if (wordStart < text.length) words.push(text.slice(wordStart));
+}
+
+// Rust char::is_whitespace (White_Space): unlike JavaScript's \s it holds U+0085 and not U+FEFF.
+const RUST_WHITESPACE = /[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
+
+/** WhitespaceSplit (pre_tokenizers/whitespace.rs): words between runs of whitespace, which is dropped. */
+export class WhitespaceSplit implements PreTokenizer {
+  preTokenize(text: string, words: string[]): void {
+    for (const word of text.split(RUST_WHITESPACE)) if (word.length > 0) words.push(word);
+  }
+}
+
+/**
+ * pre_tokenizers::Sequence: each step splits every word of the one before. A word starts the
+ * text when it is the first of a step that did and the text begins with it (offset 0).
+ */
+export class PreTokenizerSequence implements PreTokenizer {
+  constructor(private readonly steps: readonly PreTokenizer[]) {}
+
+  preTokenize(text: string, words: string[], atTextStart: boolean): void {
+    let pieces = [text];
+    let firstAtStart = atTextStart;
+    for (const step of this.steps) {
+      const next: string[] = [];
+      pieces.forEach((piece, index) => step.preTokenize(piece, next, firstAtStart && index === 0));
+      firstAtStart = firstAtStart && next.length > 0 && pieces[0].startsWith(next[0]);
+      pieces = next;
+    }
+    words.push(...pieces);
+  }
 }

@@ -1,6 +1,7 @@
 // WordPiece model of Hugging Face `tokenizers` (models/wordpiece/mod.rs, WordPiece::tokenize):
 // greedy longest match from the left, continuation pieces prefixed, and the whole word becomes
 // the unknown token when it is too long or any part of it has no match.
+import type { TokenModel } from './parts.js';
 
 export interface WordPieceOptions {
   vocab: Map<string, number>;
@@ -9,7 +10,7 @@ export interface WordPieceOptions {
   maxInputCharsPerWord: number;
 }
 
-export class WordPiece {
+export class WordPiece implements TokenModel {
   readonly vocab: Map<string, number>;
   readonly unkId: number;
   private readonly prefix: string;
