@@ -9,8 +9,12 @@
 // side: one 16-byte step holds a k pair of 8 int8 weight columns, or of 4 int16 activation rows.
 // Widening 4 columns (v128.load8x8_s) and splatting one row's pair then feeds i32x4.dot_i16x8_s,
 // whose lane j sums column j's two products, so a 4×8 tile of i32 block sums needs no horizontal
-// add, as the float32 kernel's 4×8 f32 tile. relaxed_dot_i8x16_i7x16 is not used: it is exact only
-// when one operand is 7-bit, and both span -127..127 here.
+// add, as the float32 kernel's 4×8 f32 tile. relaxed_dot_i8x16_i7x16 is not used: it is exact when
+// its second operand is 0..127, which |a| is with a's sign moved onto w (native AVX2's way), but
+// the move costs an xor and a sub per product vector beside the dot, and on x86 without VNNI the
+// dot itself is vpmaddubsw + vpmaddwd + add: no fewer operations than this body's. Node 20's V8
+// (11.3, --experimental-wasm-relaxed-simd) does not even run it as specified: a lane of
+// 4·1 + 3·1 + 2·1 + 1·1 plus an accumulator of 0 or of 100 comes out 20 both times.
 
 import { epilogue, PANEL, TILE, TILE_ROWS } from './gemm';
 

@@ -24,11 +24,61 @@ constexpr int64_t kGroupBytes = kLinearPanel * 4;        // one group of 4 k ove
 constexpr int64_t kGroupsPerBlock = kI8Block / 4;
 static_assert(kI8Block % 4 == 0, "blocks hold whole groups");
 
+#if defined(SENTVEC_ISA_AVX512)
+inline void store_codes(int8_t* codes, vf rounded) { _mm_storeu_si128(reinterpret_cast<__m128i*>(codes), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(rounded))); }
+#elif defined(SENTVEC_ISA_AVX2)
+inline void store_codes(int8_t* codes, vf rounded) {
+  const __m256i words = _mm256_cvtps_epi32(rounded);
+  const __m128i halves = _mm_packs_epi32(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(codes), _mm_packs_epi16(halves, halves));
+}
+#endif
+
+constexpr float kFloatMax = 3.40282347e38f;
+
+// quantize_block for a whole block of finite values, a vector at a time with the same operations;
+// returns false, having written nothing, when a value is not finite (the scalar loop's case).
+inline bool quantize_full_block(const float* values, int8_t* codes, float& scale) {
+#if defined(SENTVEC_ISA_AVX512) || defined(SENTVEC_ISA_AVX2)
+  constexpr int kVectors = kI8Block / W;
+  vf lanes[kVectors];
+  vf max = vzero(), non_finite = vzero();
+  for (int j = 0; j < kVectors; j++) {
+    lanes[j] = vloadv(values + j * W);
+    max = vmax(max, vabs(lanes[j]));
+    non_finite = vadd(non_finite, vmul(lanes[j], vzero()));  // NaN once any value is NaN or infinite
+  }
+  if (vsum(non_finite) != 0.0f) return false;
+  const float block_max = vhmax(max);
+  if (block_max == 0.0f) {
+    for (int64_t i = 0; i < kI8Block; i++) codes[i] = 0;
+    scale = 0.0f;
+    return true;
+  }
+  const vf inverse = vbroadcast(static_cast<float>(kI8Max) / block_max);
+  const vf low = vbroadcast(-static_cast<float>(kI8Max)), high = vbroadcast(static_cast<float>(kI8Max));
+  for (int j = 0; j < kVectors; j++) store_codes(codes + j * W, vmin(vmax(vround(vmul(lanes[j], inverse)), low), high));
+  scale = block_max / static_cast<float>(kI8Max);
+  return true;
+#else
+  (void)values, (void)codes, (void)scale;
+  return false;
+#endif
+}
+
 // codes[0..kI8Block) = count values (≤ kI8Block) as int8 codes, zero past count; returns the scale.
 inline float quantize_block(const float* values, int64_t count, int8_t* codes) {
+  float scale;
+  if (count == kI8Block && quantize_full_block(values, codes, scale)) return scale;
   float max = 0.0f;
-  for (int64_t i = 0; i < count; i++) max = vmax(max, vabs(values[i]));
+  bool finite = true;
+  for (int64_t i = 0; i < count; i++) {
+    finite = finite && vabs(values[i]) <= kFloatMax;
+    max = vmax(max, vabs(values[i]));
+  }
   for (int64_t i = 0; i < kI8Block; i++) codes[i] = 0;
+  // the reference's codes of such a block are all 0 and its scale NaN or ∞: every output is NaN
+  if (!finite) return __builtin_nanf("");
   if (max == 0.0f) return 0.0f;
   const float inverse = static_cast<float>(kI8Max) / max;
   for (int64_t i = 0; i < count; i++) {

@@ -314,7 +314,9 @@ export class Checkpoint {
     }
     const count = shape.reduce((product, size) => product * size, 1);
     const byteOffset = bytes.byteOffset + info.begin;
-    const values = decodeFloat32(info.dtype, new DataView(bytes.buffer, byteOffset, info.end - info.begin), count, copy);
+    const values = copy && this.copied && info.dtype === 'F32' && LITTLE_ENDIAN && byteOffset % 4 === 0
+      ? copyReleasing(new Float32Array(bytes.buffer, byteOffset, count), this.copied)
+      : decodeFloat32(info.dtype, new DataView(bytes.buffer, byteOffset, info.end - info.begin), count, copy);
     if (!values) throw new SafetensorsError(`${where}: dtype ${info.dtype} cannot be read as float32 (F32, F16 and BF16 can)`);
     const bad = firstNonFinite(values);
     if (bad >= 0) {
@@ -330,6 +332,25 @@ export class Checkpoint {
   fileList(): string {
     return this.fileNames.join(', ') || 'no files';
   }
+}
+
+// Floats copied per step of copyReleasing: 4 MiB.
+const COPY_CHUNK = 1 << 20;
+
+/**
+ * A copy of `view`, made a chunk at a time, each chunk's bytes passed to `release` once copied: a
+ * large tensor's mapped pages (a 45 MiB word-embedding table) and its copy are then never all
+ * resident together, which they were at the peak of a load. Pages a chunk shares with the next
+ * stay for the caller's release of the whole tensor.
+ */
+function copyReleasing(view: Float32Array, release: (bytes: Uint8Array) => void): Float32Array {
+  const out = new Float32Array(view.length);
+  for (let at = 0; at < view.length; at += COPY_CHUNK) {
+    const chunk = view.subarray(at, at + COPY_CHUNK);
+    out.set(chunk, at);
+    release(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+  return out;
 }
 
 /** `count` values of an F32, F16 or BF16 tensor's bytes as a new Float32Array (aligned F32 as a view unless `copy`); undefined for other dtypes. */

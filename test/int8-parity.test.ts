@@ -42,6 +42,24 @@ function blocksOf127(rows: number, K: number, integers = false): Float32Array {
   return integers ? values.map(Math.round) : values;
 }
 
+// values with NaN and infinities in rows 1..4 of 32 (row 0 stays finite)
+function nonFinite(values: Float32Array): Float32Array {
+  values[32 + 3] = NaN;
+  values[64 + 7] = Infinity;
+  values[96 + 1] = -Infinity;
+  values[96 + 30] = NaN;
+  values[128 + 5] = Infinity;
+  values[128 + 6] = -Infinity;
+  return values;
+}
+
+// (rows, K) values ±127 (codes ±127, scale 1), the sign fixed per row: every product is ±127²
+function extremes(rows: number, K: number, negative: (row: number) => boolean): Float32Array {
+  const values = new Float32Array(rows * K);
+  for (let r = 0; r < rows; r++) values.fill(negative(r) ? -127 : 127, r * K, (r + 1) * K);
+  return values;
+}
+
 test('int8 linear: activation codes, weight codes and block sums equal the reference to the bit', async (t) => {
   const addon = await nativeAddonOrSkip(t);
   const initial = addon?.isa();
@@ -55,6 +73,11 @@ test('int8 linear: activation codes, weight codes and block sums equal the refer
     { label: 'weight codes at ties', inp: scaledIdentity(B), weight: blocksOf127(40, B), M: B, K: B, N: 40 },
     // integer codes of scale 1 over 30 blocks (the last one short): exact sums below 2²⁴
     { label: 'exact sums over 30 blocks', inp: blocksOf127(5, 950, true), weight: blocksOf127(70, 950, true), M: 5, K: 950, N: 70 },
+    // a NaN or infinity in a block: the codes the reference's scalar loop makes of it
+    { label: 'non-finite activations', inp: nonFinite(uniform(6 * B, 3)), weight: scaledIdentity(B), M: 6, K: B, N: B },
+    // the largest pair (2·127²) and block (32·127²) sums of either sign, where a saturating
+    // 16-bit pair sum (vpmaddubsw on unsigned activations) or a -128 would show; 30 blocks stay below 2²⁴
+    { label: 'extreme codes', inp: extremes(7, 960, (r) => r % 2 === 1), weight: extremes(40, 960, (n) => n % 3 === 0), M: 7, K: 960, N: 40 },
   ];
   try {
     for (const { label, kernels, enter } of await compiledConfigurations(t)) {

@@ -123,6 +123,22 @@ test('misaligned F32 is copied, with the same values', (t) => {
   t.end();
 });
 
+test('a large F32 copy tells of its bytes a chunk at a time as it goes, then of the whole tensor', (t) => {
+  const count = (5 << 20) + 3;  // five 4 MiB chunks and a few floats
+  const values = new Float32Array(count).map((_, i) => i % 1000 - 500);
+  const bytes = writeSafetensors({ w: { dtype: 'F32', shape: [count], data: new Uint8Array(values.buffer) } });
+  const parsed = parseSafetensors(bytes, 'large.safetensors');
+  const told: [number, number][] = [];
+  const copy = new Checkpoint([parsed], undefined, (range) => told.push([range.byteOffset, range.byteLength])).float32('w', [count]);
+  t.ok(copy.every((value, i) => value === values[i]), 'the values');
+  const start = parsed.bytes.byteOffset + parsed.bytes.length - count * 4;
+  const chunks = told.slice(0, -1);
+  t.deepEqual(chunks.map(([offset]) => offset), [0, 1, 2, 3, 4, 5].map((c) => start + c * (4 << 20)), 'chunks in order, none skipped');
+  t.ok(chunks.every(([, length]) => length <= 4 << 20) && chunks.reduce((sum, [, length]) => sum + length, 0) === count * 4, 'each at most 4 MiB, the whole tensor');
+  t.deepEqual(told.at(-1), [start, count * 4], 'then the whole tensor');
+  t.end();
+});
+
 // Independent of the bit-moving conversion under test: the binary16 definition, in float64.
 function f16ByDefinition(half: number): number {
   const sign = half & 0x8000 ? -1 : 1;
