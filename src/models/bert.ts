@@ -1,5 +1,5 @@
 // BERT / MiniLM forward pass (transformers modeling_bert.py, BertModel without the pooler):
-//   x = LN(word[ids] + position[t] + tokenType[0])      BertEmbeddings, absolute positions from 0
+//   x = LN(word[ids] + position[t] + tokenType[type])   BertEmbeddings, absolute positions from 0
 //   x = EncoderLayer_l(x) for l in 0..L-1               BertLayer, see transformer.ts
 
 import type { Kernels } from '../backend/kernels.js';
@@ -67,11 +67,9 @@ export class BertModel<Buf> implements Encoder<Buf> {
   forward(batch: PackedBatch): Buf {
     const k = this.kernels;
     const { config } = this;
-    const { ids, lengths, M } = batch;
+    const { ids, typeIds, lengths, M } = batch;
     const positionIds = new Int32Array(M);
     for (let b = 0, at = 0; b < lengths.length; b++) for (let t = 0; t < lengths[b]; t++) positionIds[at++] = t;
-    // single-sentence inputs: every token has token type 0
-    const typeIds = new Int32Array(M);
     return this.activations.run(M, (act) => {
       k.embed(act.hidden, ids, positionIds, typeIds, this.words, this.positions, this.tokenTypes,
         M, config.C, config.vocabSize, config.maxPositions, config.typeVocabSize);
