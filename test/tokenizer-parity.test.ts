@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'tape';
-import { Tokenizer, type TokenizerFiles } from '../src/tokenizer/index.js';
+import { Tokenizer } from '../src/tokenizer/index.js';
 import { CHECKPOINTS, type CheckpointName, checkpointDir, goldensDir, projectRoot, stsTestSentences } from './fixtures.js';
+import { readTokenizerFiles } from './tokenizer-files.js';
 
 interface TokenGoldens {
   checkpoint: string;
@@ -19,21 +20,10 @@ interface TokenGoldens {
   fallback_differs: { sts: Record<string, number[]>; stress: Record<string, number[]> };
 }
 
-const FILE_NAMES = ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
 const SHOWN_MISMATCHES = 5;
 
 function readGoldens(name: CheckpointName): TokenGoldens {
   return JSON.parse(fs.readFileSync(path.join(goldensDir, `tokens-${name}.json`), 'utf8')) as TokenGoldens;
-}
-
-function readTokenizerFiles(name: CheckpointName): TokenizerFiles {
-  const dir = checkpointDir(name);
-  const files: TokenizerFiles = {};
-  for (const file of FILE_NAMES) {
-    const filePath = path.join(dir, file);
-    if (fs.existsSync(filePath)) files[file] = fs.readFileSync(filePath, 'utf8');
-  }
-  return files;
 }
 
 interface Case {

@@ -3,12 +3,14 @@
 import { type AddedToken, AddedTokenSplitter, type Segment } from './added-tokens.js';
 import type { BertNormalizer } from './normalizer.js';
 import type { TokenizerParts } from './parts.js';
-import type { PostProcessor } from './post-processor.js';
+import type { PairEncoding, PostProcessor } from './post-processor.js';
 import { bertPreTokenize } from './pre-tokenizer.js';
 import { type TokenizerConfigs, parseJsonFile, specialTokenValue } from './special-tokens.js';
 import { padTokenFromTokenizerJson, partsFromTokenizerJson } from './tokenizer-json.js';
 import { partsFromVocabTxt } from './vocab-txt.js';
 import type { WordPiece } from './wordpiece.js';
+
+export type { PairEncoding } from './post-processor.js';
 
 export interface TokenizerFiles {
   'tokenizer.json'?: string;
@@ -144,6 +146,30 @@ export class Tokenizer {
   }
 
   /**
+   * ids and token type ids of the pair (a, b) with the post-processor's pair template, content
+   * truncated `longest_first` so the total is at most maxLength (>= the pair's special tokens),
+   * as Hugging Face `tokenizers` encodes a pair with truncation (sentence-transformers' cross-encoders).
+   */
+  encodePair(a: string, b: string, maxLength: number): PairEncoding {
+    const { numPairSpecialTokens, pairTemplate } = this.postProcessor;
+    if (pairTemplate === null) throw new Error(`${this.file}: post_processor has no pair template, so it cannot encode a pair of texts`);
+    if (!Number.isInteger(maxLength) || maxLength < numPairSpecialTokens) {
+      throw new RangeError(`encodePair: maxLength must be an integer of at least ${numPairSpecialTokens} (the special tokens of a pair), found ${maxLength}`);
+    }
+    const budget = maxLength - numPairSpecialTokens;
+    // One id past the budget tells whether a side fits; when neither does, the split depends on
+    // which is longer (ties go to B), so then both are tokenized whole.
+    let idsA = this.truncatedContentIds(a, budget + 1);
+    let idsB = this.truncatedContentIds(b, budget + 1);
+    if (idsA.length > budget && idsB.length > budget) {
+      idsA = this.contentIds(a, Infinity);
+      idsB = this.contentIds(b, Infinity);
+    }
+    const [lengthA, lengthB] = longestFirstLengths(idsA.length, idsB.length, budget);
+    return this.postProcessor.applyPair(idsA.slice(0, lengthA), idsB.slice(0, lengthB));
+  }
+
+  /**
    * The first `limit` content ids of `text` in time bounded by `limit`, not by the text: a prefix
    * cut just after a whitespace character gives the same first ids as the whole text (see
    * prefixesAgree), so prefixes four times longer each round are tried until one has enough.
@@ -195,6 +221,23 @@ export class Tokenizer {
     if (ids.length > limit) ids.length = limit;
     return ids;
   }
+}
+
+/**
+ * How many content ids of A and B a pair keeps within budget: utils/truncation.rs
+ * truncate_encodings, strategy LongestFirst. The shorter side keeps what fits beside the other;
+ * when both are too long each gets half, the longer one (B on a tie) the odd id.
+ */
+function longestFirstLengths(lengthA: number, lengthB: number, budget: number): [number, number] {
+  if (lengthA + lengthB <= budget) return [lengthA, lengthB];
+  const swap = lengthA > lengthB;
+  let shorter = swap ? lengthB : lengthA;
+  let longer = shorter > budget ? shorter : Math.max(shorter, budget - shorter);
+  if (shorter + longer > budget) {
+    shorter = Math.floor(budget / 2);
+    longer = shorter + (budget % 2);
+  }
+  return swap ? [longer, shorter] : [shorter, longer];
 }
 
 // AddedVocabulary::token_to_id: added tokens first, then the model's vocabulary.

@@ -1,11 +1,11 @@
 // The tokenizer transformers builds when a checkpoint has no tokenizer.json: vocab.txt plus
 // tokenizer_config.json, as BertTokenizer (models/bert/tokenization_bert.py) and MPNetTokenizer
 // (models/mpnet/tokenization_mpnet.py) assemble it: BertNormalizer, BertPreTokenizer, WordPiece,
-// the special tokens as non-normalized added tokens, and `[CLS] A [SEP]` or `<s> A </s>`.
+// the special tokens as non-normalized added tokens, and `[CLS] A [SEP] B [SEP]` or `<s> A </s></s> B </s>`.
 import type { AddedToken } from './added-tokens.js';
 import { BertNormalizer } from './normalizer.js';
 import type { TokenizerParts } from './parts.js';
-import { PostProcessor } from './post-processor.js';
+import { type PostProcessor, bertPostProcessor, robertaPostProcessor } from './post-processor.js';
 import { type SpecialTokenName, type TokenizerConfigs, specialTokenValue } from './special-tokens.js';
 import { WordPiece } from './wordpiece.js';
 
@@ -13,15 +13,19 @@ interface TokenizerClass {
   defaults: Partial<Record<SpecialTokenName, string>>;
   /** MPNetTokenizer.__init__ makes a plain-string mask token lstrip */
   maskLstrip: boolean;
+  /** build_inputs_with_special_tokens / create_token_type_ids_from_sequences of the class */
+  postProcessor: (cls: number, sep: number) => PostProcessor;
 }
 
 const BERT: TokenizerClass = {
   defaults: { unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]' },
   maskLstrip: false,
+  postProcessor: bertPostProcessor,
 };
 const MPNET: TokenizerClass = {
   defaults: { bos_token: '<s>', eos_token: '</s>', sep_token: '</s>', cls_token: '<s>', unk_token: '[UNK]', pad_token: '<pad>', mask_token: '<mask>' },
   maskLstrip: true,
+  postProcessor: robertaPostProcessor,
 };
 const TOKENIZER_CLASSES: Record<string, TokenizerClass> = {
   BertTokenizer: BERT,
@@ -91,7 +95,7 @@ export function partsFromVocabTxt(vocabText: string, configs: TokenizerConfigs, 
     preTokenizer: 'BertPreTokenizer',
     wordPiece: new WordPiece({ vocab, unkToken: unk.content, continuingSubwordPrefix: '##', maxInputCharsPerWord: 100 }, `${source}/vocab.txt`),
     addedTokens,
-    postProcessor: new PostProcessor([cls.id], [sep.id]),
+    postProcessor: tokenizerClass.postProcessor(cls.id, sep.id),
   };
 }
 

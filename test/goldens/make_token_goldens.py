@@ -32,7 +32,7 @@ import transformers
 from sentence_transformers import SentenceTransformer
 
 HERE = Path(__file__).resolve().parent
-STS = HERE.parent.parent / "data" / "stsbenchmark" / "sts-test.csv"
+STS = HERE.parent / "data" / "stsbenchmark" / "sts-test.csv"
 STRESS = HERE.parent / "data" / "unicode-stress.json"
 WEIGHTS = Path(os.environ.get("SENTVEC_WEIGHTS", Path.home() / ".cache" / "sentvec" / "weights"))
 CHECKPOINTS = ["all-MiniLM-L6-v2", "minilm-l12-random", "all-mpnet-base-v2", "multi-qa-mpnet-base-dot-v1-layout"]
