@@ -3,11 +3,12 @@
 import { selectBackend } from './backend/index.js';
 import type { WasmModules } from './backend/wasm.js';
 import { withShapeChecks, type Kernels, type WeightFormat } from './backend/kernels.js';
+import { crossEncoderConfig, CrossEncoder } from './cross-encoder.js';
 import { SentenceModel } from './encoder.js';
 import { parseJsonText } from './json.js';
 import { encoderFor } from './models/index.js';
 import { backendLinearWeights, configInteger } from './models/transformer.js';
-import { sentenceModules } from './pooling.js';
+import { readObject, sentenceModules, transformerSettings } from './pooling.js';
 import { isQuantized } from './quantized-checkpoint.js';
 import { InlineRunner, type BatchRunner } from './runner.js';
 import { loadHeadWeights, type Head } from './heads.js';
@@ -146,6 +147,22 @@ export async function loadSource(source: ModelSource, options: LoadOptions = {})
   );
   const parts = await startRunner(source, config, kernels, modules.head, dtype, options.worker, modules.maxSeqLength);
   return new SentenceModel(parts.runner, parts.tokenizer, modules, parts.maxSeqLength, parts.runner.dtype, options.truncateDim);
+}
+
+/** Loads a cross-encoder (a *ForSequenceClassification checkpoint) from any source. */
+export async function loadCrossEncoderSource(source: ModelSource, options: LoadOptions = {}): Promise<CrossEncoder> {
+  const dtype = requestedDtype(options.dtype);
+  const config = await readConfig(source);
+  const files = { read: (path: string) => text(source, path) };
+  const settings = (await readObject(files, 'config_sentence_transformers.json', source.name)) ?? {};
+  if (settings.model_type !== undefined && settings.model_type !== 'CrossEncoder') {
+    throw new Error(`${source.name}/config_sentence_transformers.json: model_type ${JSON.stringify(settings.model_type)} is not a cross-encoder; load it with load()`);
+  }
+  const crossEncoder = crossEncoderConfig(config, settings, source.name);
+  const { maxSeqLength } = await transformerSettings(files, source.name);
+  const kernels = withShapeChecks(await selectBackend(options.backend, { wasmModules: options.wasmModules }));
+  const parts = await startRunner(source, config, kernels, crossEncoder.head, dtype, options.worker, maxSeqLength);
+  return new CrossEncoder(parts.runner, parts.tokenizer, crossEncoder, parts.maxSeqLength, parts.runner.dtype);
 }
 
 /** What every kind of model is built from: the runner over the graph and its head, and the tokenizer. */

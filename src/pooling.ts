@@ -120,9 +120,19 @@ export interface ModuleFiles {
   read(path: string): Promise<string | undefined>;
 }
 
-async function readObject(files: ModuleFiles, path: string, source: string): Promise<Record<string, unknown> | undefined> {
+export async function readObject(files: Pick<ModuleFiles, 'read'>, path: string, source: string): Promise<Record<string, unknown> | undefined> {
   const text = await files.read(path);
   return text === undefined ? undefined : object(parseJsonText(text, `${source}/${path}`), `${source}/${path}`);
+}
+
+/** sentence_bert_config.json: the Transformer module's max_seq_length and do_lower_case. */
+export async function transformerSettings(files: Pick<ModuleFiles, 'read'>, source: string): Promise<{ maxSeqLength?: number; lowercase: boolean }> {
+  const bertConfig = (await readObject(files, 'sentence_bert_config.json', source)) ?? {};
+  const maxSeqLength = bertConfig.max_seq_length ?? undefined;
+  if (maxSeqLength !== undefined && (typeof maxSeqLength !== 'number' || !Number.isInteger(maxSeqLength) || maxSeqLength < 2)) {
+    throw new Error(`${source}/sentence_bert_config.json: max_seq_length must be an integer ≥ 2, found ${JSON.stringify(maxSeqLength)}`);
+  }
+  return { maxSeqLength: maxSeqLength as number | undefined, lowercase: bertConfig.do_lower_case === true };
 }
 
 /** config_sentence_transformers.json prompts and default_prompt_name, checked. */
@@ -168,14 +178,8 @@ export async function sentenceModules(files: ModuleFiles, source: string, hidden
   }
   const truncateDim = settings.truncate_dim ?? undefined;
   if (truncateDim !== undefined) configInteger(settings, 'truncate_dim', settingsFile);
-  const bertConfig = (await readObject(files, 'sentence_bert_config.json', source)) ?? {};
-  const maxSeqLength = bertConfig.max_seq_length ?? undefined;
-  if (maxSeqLength !== undefined && (typeof maxSeqLength !== 'number' || !Number.isInteger(maxSeqLength) || maxSeqLength < 2)) {
-    throw new Error(`${source}/sentence_bert_config.json: max_seq_length must be an integer ≥ 2, found ${JSON.stringify(maxSeqLength)}`);
-  }
   const base = {
-    similarity, maxSeqLength: maxSeqLength as number | undefined, lowercase: bertConfig.do_lower_case === true,
-    truncateDim: truncateDim as number | undefined, ...promptSettings(settings, settingsFile),
+    similarity, ...(await transformerSettings(files, source)), truncateDim: truncateDim as number | undefined, ...promptSettings(settings, settingsFile),
   };
   if (files.modules === undefined) return { ...base, head: { kind: 'sentence', pooling: ['mean'], includePrompt: true, steps: [] } };
 

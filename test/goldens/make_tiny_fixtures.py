@@ -1,6 +1,6 @@
 """Writes the tiny random checkpoints under test/fixtures/tiny/ and their PyTorch goldens.
 
-Each fixture is a 2-layer, 32-wide BERT made with transformers from a fixed seed over a small
+Each fixture is a 2-layer, 32-wide BERT (or MPNet) made with transformers from a fixed seed over a small
 vocabulary cut from all-MiniLM-L6-v2's vocab.txt (specials, ASCII characters and their ##
 continuations, the most frequent words), saved the way sentence-transformers saves it:
   bert-dense-prompts      Transformer, Pooling(mean), Dense(32→16, Tanh), Normalize; prompts
@@ -9,6 +9,7 @@ continuations, the most frequent words), saved the way sentence-transformers sav
                           Identity); prompts, no default
   bert-cross-encoder      BertForSequenceClassification, num_labels 1 (CrossEncoder, Sigmoid)
   bert-cross-encoder-3    BertForSequenceClassification, num_labels 3 (CrossEncoder, Identity)
+  mpnet-cross-encoder     MPNetForSequenceClassification, num_labels 1, over all-mpnet-base-v2's specials
 goldens.json beside each holds what sentence-transformers returns for the calls the tests make,
 with the library versions. Run with the reference stack (torch, transformers, sentence-transformers):
   python test/goldens/make_tiny_fixtures.py
@@ -25,7 +26,10 @@ import torch
 import transformers
 from sentence_transformers import CrossEncoder, SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Dense, Normalize, Pooling, Transformer
-from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast
+from transformers import (
+    BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast, MPNetConfig, MPNetForSequenceClassification,
+    MPNetTokenizerFast,
+)
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parent / "fixtures" / "tiny"
@@ -63,9 +67,9 @@ PAIRS = [[QUERY, document] for document in DOCUMENTS] + [
 ]
 
 
-def vocabulary():
+def vocabulary(specials):
+    """specials, then the ASCII characters, their ## continuations and the most frequent words."""
     lines = (WEIGHTS / "all-MiniLM-L6-v2" / "vocab.txt").read_text(encoding="utf-8").split("\n")
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     ascii_chars = [w for w in lines if len(w) == 1 and w.isascii() and w.isprintable() and w != " "]
     continuations = [w for w in lines if w.startswith("##") and len(w) == 3 and w[2].isascii()]
     first_word = lines.index("the")
@@ -78,6 +82,11 @@ def vocabulary():
     return vocab
 
 
+BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+# all-mpnet-base-v2's added tokens, in its order
+MPNET_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "[UNK]", "<mask>"]
+
+
 def bert_config(vocab_size, **extra):
     return BertConfig(
         vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
@@ -85,22 +94,25 @@ def bert_config(vocab_size, **extra):
     )
 
 
-def save_tokenizer(folder, vocab):
-    """all-MiniLM-L6-v2's tokenizer.json with the cut vocabulary and the special ids it gives."""
+def save_tokenizer(folder, vocab, base="all-MiniLM-L6-v2", tokenizer_class=BertTokenizerFast):
+    """`base`'s tokenizer.json with the cut vocabulary and the special ids it gives."""
     folder.mkdir(parents=True, exist_ok=True)
-    spec = json.loads((WEIGHTS / "all-MiniLM-L6-v2" / "tokenizer.json").read_text(encoding="utf-8"))
+    spec = json.loads((WEIGHTS / base / "tokenizer.json").read_text(encoding="utf-8"))
     ids = {word: i for i, word in enumerate(vocab)}
     spec["model"]["vocab"] = ids
     spec["truncation"] = None
     spec["padding"] = None
     for token in spec["added_tokens"]:
         token["id"] = ids[token["content"]]
-    for token in spec["post_processor"]["special_tokens"].values():
-        token["ids"] = [ids[t] for t in token["tokens"]]
+    processor = spec["post_processor"]
+    if processor["type"] == "TemplateProcessing":
+        for token in processor["special_tokens"].values():
+            token["ids"] = [ids[t] for t in token["tokens"]]
+    else:  # RobertaProcessing
+        for key in ("cls", "sep"):
+            processor[key][1] = ids[processor[key][0]]
     (folder / "tokenizer.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"), vocab_file=str(folder / "vocab.txt"),
-                                  do_lower_case=True, model_max_length=64)
+    tokenizer = tokenizer_class(tokenizer_file=str(folder / "tokenizer.json"), do_lower_case=True, model_max_length=64)
     assert len(tokenizer) == len(vocab), (len(tokenizer), len(vocab))
     tokenizer.save_pretrained(str(folder))
     return tokenizer
@@ -140,19 +152,27 @@ def sentence_fixture(name, vocab, seed, pooling_modes, include_prompt, dense, pr
     (folder / "goldens.json").write_text(json.dumps(goldens, indent=1) + "\n")
 
 
-def cross_fixture(name, vocab, seed, num_labels):
+def cross_fixture(name, vocab, seed, num_labels, architecture="bert"):
     folder = fresh(name)
+    raw = folder / "raw"
     torch.manual_seed(seed)
-    tokenizer = save_tokenizer(folder / "raw", vocab)
     labels = {0: "contradiction", 1: "entailment", 2: "neutral"} if num_labels == 3 else {0: "LABEL_0"}
-    config = bert_config(len(vocab), num_labels=num_labels, id2label=labels, label2id={v: k for k, v in labels.items()})
-    BertForSequenceClassification(config).save_pretrained(str(folder / "raw"))
-    model = CrossEncoder(str(folder / "raw"), max_length=40, device="cpu")
+    label_config = dict(num_labels=num_labels, id2label=labels, label2id={v: k for k, v in labels.items()})
+    if architecture == "bert":
+        save_tokenizer(raw, vocab)
+        BertForSequenceClassification(bert_config(len(vocab), **label_config)).save_pretrained(str(raw))
+    else:
+        save_tokenizer(raw, vocab, "all-mpnet-base-v2", MPNetTokenizerFast)
+        config = MPNetConfig(
+            vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+            max_position_embeddings=66, initializer_range=0.2, **label_config,
+        )
+        MPNetForSequenceClassification(config).save_pretrained(str(raw))
+    model = CrossEncoder(str(raw), max_length=40, device="cpu")
     model.save(str(folder))
-    shutil.rmtree(folder / "raw")
+    shutil.rmtree(raw)
     for readme in folder.glob("README.md"):
         readme.unlink()
-    del tokenizer
     model = CrossEncoder(str(folder), device="cpu")
     goldens = {"versions": VERSIONS, "pairs": PAIRS, "query": QUERY, "documents": DOCUMENTS, "num_labels": num_labels}
     goldens["predict"] = model.predict(PAIRS, batch_size=3).tolist()
@@ -166,7 +186,7 @@ def cross_fixture(name, vocab, seed, num_labels):
 
 
 def main():
-    vocab = vocabulary()
+    vocab = vocabulary(BERT_SPECIALS)
     prompts = {"query": "query: ", "document": "passage: ", "classification": "Classify the topic of the text: "}
     sentence_fixture(
         "bert-dense-prompts", vocab, 1, "mean", True,
@@ -195,6 +215,7 @@ def main():
     )
     cross_fixture("bert-cross-encoder", vocab, 3, 1)
     cross_fixture("bert-cross-encoder-3", vocab, 4, 3)
+    cross_fixture("mpnet-cross-encoder", vocabulary(MPNET_SPECIALS), 5, 1, "mpnet")
 
 
 if __name__ == "__main__":
