@@ -31,12 +31,14 @@ export interface EncodeOptions {
  */
 export const TOKENS_PER_BATCH = 8192;
 
+/** The first `dimension` values, in an array of their own (a view would keep the whole vector's buffer). */
+const truncated = (vector: Float32Array, dimension: number) => (vector.length === dimension ? vector : vector.slice(0, dimension));
+
 export class SentenceModel {
   /** Length of every vector encode() returns (after load()'s truncateDim). */
   readonly dimension: number;
   /** Length of the vectors the model's modules give, before any truncation. */
   readonly fullDimension: number;
-  private readonly truncateDim: number | undefined;
 
   constructor(
     private readonly runner: BatchRunner,
@@ -46,12 +48,15 @@ export class SentenceModel {
     readonly maxSeqLength: number,
     /** The precision of the encoder's Linear layers. */
     readonly dtype: Dtype = 'fp32',
-    truncateDim: number | undefined = modules.truncateDim,
+    /** load()'s truncateDim, which wins over the folder's truncate_dim. */
+    truncateDim?: number,
   ) {
     this.fullDimension = headDimension(modules.head, runner.hiddenSize);
-    // sentence-transformers' truncate_dim above the width keeps the whole vector; an explicit one is checked
-    this.truncateDim = truncateDim === undefined ? undefined : this.checkedTruncateDim(truncateDim, 'load: truncateDim');
-    this.dimension = Math.min(this.fullDimension, this.truncateDim ?? Infinity);
+    // a folder's truncate_dim past the width keeps the whole vector, as in sentence-transformers;
+    // one asked for is checked
+    this.dimension = truncateDim === undefined
+      ? Math.min(this.fullDimension, modules.truncateDim ?? Infinity)
+      : this.checkedTruncateDim(truncateDim, 'load: truncateDim');
   }
 
   private checkedTruncateDim(value: number, origin: string): number {
@@ -125,7 +130,7 @@ export class SentenceModel {
         throw new RangeError(`encodeTokenized: sequences[${i}] has an id outside [0, ${vocabSize})`);
       }
     });
-    return this.runner.run([...sequences]).then((vectors) => vectors.map((vector) => vector.subarray(0, this.dimension)));
+    return this.runner.run([...sequences]).then((vectors) => vectors.map((vector) => truncated(vector, this.dimension)));
   }
 
   /** Scores two vectors with the model's similarity function. */
@@ -191,7 +196,7 @@ export class SentenceModel {
     const lengths = tokenized.map((ids) => ids.length);
     for (const batch of lengthSortedBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens: TOKENS_PER_BATCH })) {
       const pooled = await this.runner.run(batch.map((i) => tokenized[i]), run);
-      batch.forEach((i, b) => (vectors[i] = pooled[b].subarray(0, dimension)));
+      batch.forEach((i, b) => (vectors[i] = truncated(pooled[b], dimension)));
     }
     // sentence-transformers truncates the model's output, then normalizes if asked
     if (options?.normalize) vectors.forEach(normalizeL2);

@@ -75,6 +75,12 @@ test('prompts, truncateDim and Dense modules are refused with a message that say
   t.equal(await errorMessage(load({ ...pickled, '2_Dense/pytorch_model.bin': new Uint8Array(8) }, { backend: 'js' })),
     'Error: (files)/2_Dense/model.safetensors: missing, but modules.json lists a Dense module there (only pytorch_model.bin, ' +
     'which sentvec does not read: save the model with safe_serialization=True)');
+  const golden = tinyGolden<SentenceGolden>('bert-dense-prompts');
+  const configured = await load(withJson(files, 'config_sentence_transformers.json', (config) => (config.truncate_dim = 8)), { backend: 'js' });
+  const worst = maxAbsDifference(await configured.encode(golden.texts), golden.calls[0].vectors.map((vector) => vector.slice(0, 8)));
+  t.ok(configured.dimension === 8 && worst <= MAX_ABS, `config truncate_dim 8: dimension ${configured.dimension}, max |Δ| ${worst.toExponential(2)}`);
+  const past = await load(withJson(files, 'config_sentence_transformers.json', (config) => (config.truncate_dim = 100)), { backend: 'js' });
+  t.equal(past.dimension, 16, 'a config truncate_dim past the width keeps the whole vector, as sentence-transformers does');
   const badDefault = withJson(files, 'config_sentence_transformers.json', (config) => (config.default_prompt_name = 'search'));
   t.match(await errorMessage(load(badDefault, { backend: 'js' })),
     /config_sentence_transformers\.json: default_prompt_name "search" is not one of the prompts \(query, document, classification\)/);
