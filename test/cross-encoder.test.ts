@@ -1,8 +1,11 @@
 // Cross-encoders against sentence-transformers 6 CrossEncoder on PyTorch, through tiny random
 // BertForSequenceClassification checkpoints (test/fixtures/tiny) with one and three labels and an
 // MPNetForSequenceClassification one, on every backend: predict() with the model's activation, with none, with softmax; rank().
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'tape';
-import { load, loadCrossEncoder, type TextPair } from '../src/index.js';
+import { load, loadCrossEncoder, quantize, type TextPair } from '../src/index.js';
 import { errorMessage } from './fixtures.js';
 import { maxAbsDifference, tinyBackends, tinyDir, tinyFiles, tinyGolden, withJson } from './tiny-fixtures.js';
 
@@ -95,4 +98,15 @@ test('cross-encoders and sentence models are each refused by the other loader, w
   t.ok(worst <= MAX_ABS, `its scores are the logits: max |Δ| ${worst.toExponential(2)}`);
   const three = withJson(files, 'config.json', (config) => (config.id2label = { 0: 'a', 1: 'b', 2: 'c' }));
   t.match(await errorMessage(loadCrossEncoder(three, { backend: 'js' })), /classifier\.weight/, 'id2label that disagrees with the classifier names the tensor');
+});
+
+test('a sentvec quantize folder of a cross-encoder scores as loadCrossEncoder(…, { dtype: int8 }), bit for bit', async (t) => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-cross-')), 'int8');
+  await quantize(tinyDir('bert-cross-encoder'), out);
+  const golden = tinyGolden<CrossGolden>('bert-cross-encoder');
+  const quantized = await loadCrossEncoder(out, { backend: 'js' });
+  const int8 = await loadCrossEncoder(tinyDir('bert-cross-encoder'), { backend: 'js', dtype: 'int8' });
+  t.equal(quantized.dtype, 'int8', 'runs int8');
+  t.deepEqual(await quantized.predict(golden.pairs), await int8.predict(golden.pairs), `${golden.pairs.length} pairs, same scores`);
+  fs.rmSync(path.dirname(out), { recursive: true });
 });
