@@ -66,15 +66,11 @@ export function headDimension(head: Head, hiddenSize: number): number {
   return dense.length > 0 ? dense[dense.length - 1].outFeatures : hiddenSize * head.pooling.length;
 }
 
-interface DenseWeights<Buf> {
-  module: DenseModule;
-  linear: Linear<Buf>;
-}
-
 /** A head with its weights held by a backend. */
 export interface HeadWeights<Buf> {
   head: Head;
-  dense: DenseWeights<Buf>[];
+  /** One per Dense module, in order. */
+  dense: Linear<Buf>[];
   classifier?: { dense: Linear<Buf>; out: Linear<Buf> };
 }
 
@@ -94,7 +90,7 @@ export async function loadHeadWeights<Buf>(
       classifier: { dense: root.linear(head.dense, hiddenSize, hiddenSize), out: root.linear(head.out, hiddenSize, head.numLabels) },
     };
   }
-  const dense: DenseWeights<Buf>[] = [];
+  const dense: Linear<Buf>[] = [];
   for (const step of head.steps) {
     if (step.type !== 'dense') continue;
     const file = `${step.path}/model.safetensors`;
@@ -105,14 +101,12 @@ export async function loadHeadWeights<Buf>(
         (legacy ? ' (only pytorch_model.bin, which sentvec does not read: save the model with safe_serialization=True)' : ''));
     }
     const weights = new Checkpoint([parseSafetensors(bytes, `${source}/${file}`)]);
-    const module = new WeightLoader(kernels, weights, '', backendLinearWeights(kernels, weights, 'f32'));
+    const linearWeights = backendLinearWeights(kernels, weights, 'f32');
     const { inFeatures: K, outFeatures: N } = step;
-    dense.push({
-      module: step,
-      linear: step.bias
-        ? module.linear('linear', K, N)
-        : { weight: backendLinearWeights(kernels, weights, 'f32')('linear.weight', N, K), bias: kernels.weight(new Float32Array(N)) },
-    });
+    // kernels.linear always adds a bias: a zero one stands for bias=False
+    dense.push(step.bias
+      ? new WeightLoader(kernels, weights, '', linearWeights).linear('linear', K, N)
+      : { weight: linearWeights('linear.weight', N, K), bias: kernels.weight(new Float32Array(N)) });
   }
   return { head, dense };
 }
@@ -138,8 +132,7 @@ export function runHead<Buf>(k: Kernels<Buf>, weights: HeadWeights<Buf>, hidden:
       const D = vectors.length / B;
       for (let b = 0; b < B; b++) normalizeL2(vectors.subarray(b * D, (b + 1) * D));
     } else {
-      const layer = weights.dense[dense++];
-      vectors = linearRows(k, vectors, layer.linear, B, step.inFeatures, step.outFeatures, step.activation);
+      vectors = linearRows(k, vectors, weights.dense[dense++], B, step.inFeatures, step.outFeatures, step.activation);
     }
   }
   return split(vectors, B);
