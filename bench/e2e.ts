@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNativeKernels } from '../src/backend/native.js';
 import type { Kernels } from '../src/backend/kernels.js';
+import type { HeadWeights } from '../src/heads.js';
 import { load } from '../src/index.js';
 import { encoderFor } from '../src/models/index.js';
 import { backendLinearWeights } from '../src/models/transformer.js';
@@ -114,7 +115,8 @@ async function breakdown(name: CheckpointName): Promise<Breakdown[]> {
   const totals = new Map<string, { calls: number; seconds: number }>();
   const kernels = timed(await loadNativeKernels(), totals);
   const encoder = encoderFor(kernels, checkpoint, config, 'config.json', backendLinearWeights(kernels, checkpoint, 'f32'));
-  const runner = new InlineRunner(kernels, encoder, { pooling: ['mean'], normalize: false }, 'fp32', checkpoint.fileList());
+  const head: HeadWeights<Float32Array> = { head: { kind: 'sentence', pooling: ['mean'], includePrompt: true, steps: [] }, dense: [] };
+  const runner = new InlineRunner(kernels, encoder, head, 'fp32', checkpoint.fileList());
   return BREAKDOWN_BATCHES.map((batch) => {
     const batches = Array.from({ length: BREAKDOWN_FORWARDS }, (_, i) => tokenized.slice(i * batch, (i + 1) * batch));
     runner.runNow(batches[0]);

@@ -2,14 +2,18 @@
 // `sentvec/browser`. Nothing reachable from here imports a Node built-in at load time. Outside
 // Node the native loader gives up before importing its module, so the kernels are the WASM
 // modules, else the TypeScript reference.
+import type { CrossEncoder } from './cross-encoder.js';
 import type { SentenceModel } from './encoder.js';
-import { loadSource, type LoadOptions } from './load.js';
+import { loadCrossEncoderSource, loadSource, type LoadOptions } from './load.js';
 import { hubSource, type BrowserHubOptions } from './sources/hub-browser.js';
 import { repoIdOf } from './sources/repo.js';
 import { filesSource, urlSource, type ModelInput, type ModelSource } from './sources/source.js';
 import { supportedWasmVariants, type WasmModules, type WasmVariant } from './backend/wasm.js';
 
 export { SentenceModel, type EncodeOptions } from './encoder.js';
+export {
+  CrossEncoder, type PredictOptions, type RankedDocument, type RankOptions, type ScoreActivation, type TextPair,
+} from './cross-encoder.js';
 export type { LoadOptions } from './load.js';
 export type { ModelFileMap, ModelInput } from './sources/source.js';
 export { HubError, type DownloadProgress, type HubErrorCode } from './sources/repo.js';
@@ -27,10 +31,20 @@ const BROWSER_BACKENDS = ['wasm', 'js'];
  * string that starts with '/', '.' or a scheme is a URL, resolved against the page.
  */
 export async function load(input: ModelInput, options: LoadOptions & BrowserHubOptions = {}): Promise<SentenceModel> {
-  if (options.backend !== undefined && !BROWSER_BACKENDS.includes(options.backend)) {
-    throw new Error(`backend '${options.backend}' is not available in the browser build; valid backends: ${BROWSER_BACKENDS.join(', ')}`);
-  }
+  checkBrowserBackend(options.backend);
   return loadSource(await browserSource(input, options), { ...options, worker: false });
+}
+
+/** Loads a cross-encoder from the same kinds of input as load(), for predict() and rank(). */
+export async function loadCrossEncoder(input: ModelInput, options: LoadOptions & BrowserHubOptions = {}): Promise<CrossEncoder> {
+  checkBrowserBackend(options.backend);
+  return loadCrossEncoderSource(await browserSource(input, options), { ...options, worker: false });
+}
+
+function checkBrowserBackend(backend: string | undefined): void {
+  if (backend !== undefined && !BROWSER_BACKENDS.includes(backend)) {
+    throw new Error(`backend '${backend}' is not available in the browser build; valid backends: ${BROWSER_BACKENDS.join(', ')}`);
+  }
 }
 
 async function browserSource(input: ModelInput, options: BrowserHubOptions): Promise<ModelSource> {

@@ -13,6 +13,7 @@ const DEFAULT_MODEL = 'sentence-transformers/all-MiniLM-L6-v2';
 
 const USAGE = `usage: sentvec embed [--model NAME|DIR] [--revision R] [--backend native|wasm|js] [--dtype fp32|int8]
                     [--input FILE] [--output FILE] [--format jsonl|npy|f32] [--batch-size N]
+                    [--prompt TEXT | --prompt-name NAME] [--truncate-dim N]
        sentvec tokenize [--model NAME|DIR] [--revision R] [--input FILE]
        sentvec download NAME [--revision R]
        sentvec quantize --model NAME|DIR --out DIR [--force]
@@ -23,12 +24,15 @@ vectors (embed: one JSON array per line, or a float32 .npy matrix, or raw float3
 token ids (tokenize: one JSON array per line). A model is a folder or a Hugging Face repo id,
 fetched into the hub cache on first use (default ${DEFAULT_MODEL}); download fetches one and
 prints its snapshot folder; quantize writes a copy of the model whose Linear weights are int8
-(4× smaller; loaded as int8). A progress bar shows on stderr when it is a terminal.`;
+(4× smaller; loaded as int8). --prompt puts TEXT before every text, --prompt-name one of the
+model's prompts (default: the model's default prompt, if any); --truncate-dim N keeps the first
+N values of every vector. A progress bar shows on stderr when it is a terminal.`;
 
 class UsageError extends Error {}
 
 const COMMANDS = {
-  embed: ['--model', '--revision', '--backend', '--dtype', '--input', '--output', '--format', '--batch-size'],
+  embed: ['--model', '--revision', '--backend', '--dtype', '--input', '--output', '--format', '--batch-size', '--prompt', '--prompt-name',
+    '--truncate-dim'],
   tokenize: ['--model', '--revision', '--input'],
   download: ['--revision'],
   quantize: ['--model', '--revision', '--out', '--force'],
@@ -49,6 +53,9 @@ interface Arguments {
   force: boolean;
   format: VectorFormat;
   batchSize: number;
+  prompt?: string;
+  promptName?: string;
+  truncateDim?: number;
 }
 
 function parseArguments(argv: string[]): Arguments {
@@ -82,6 +89,11 @@ function parseArguments(argv: string[]): Arguments {
   }
   const batchSize = Number(flags['--batch-size'] ?? 32);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer, got '${flags['--batch-size']}'`);
+  const truncateDim = flags['--truncate-dim'] === undefined ? undefined : Number(flags['--truncate-dim']);
+  if (truncateDim !== undefined && !(Number.isInteger(truncateDim) && truncateDim >= 1)) {
+    throw new UsageError(`--truncate-dim must be a positive integer, got '${flags['--truncate-dim']}'`);
+  }
+  if (flags['--prompt'] !== undefined && flags['--prompt-name'] !== undefined) throw new UsageError('give --prompt or --prompt-name, not both');
   const format = (flags['--format'] ?? 'jsonl') as VectorFormat;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}'`);
   return {
@@ -96,6 +108,9 @@ function parseArguments(argv: string[]): Arguments {
     force: flags['--force'] !== undefined,
     format,
     batchSize,
+    prompt: flags['--prompt'],
+    promptName: flags['--prompt-name'],
+    truncateDim,
   };
 }
 
@@ -182,7 +197,7 @@ async function main(): Promise<void> {
     return;
   }
   const input = readLines(args.input);
-  const model = await load(args.model, { ...hub, backend: args.backend, dtype: args.dtype }).finally(fetching.finish);
+  const model = await load(args.model, { ...hub, backend: args.backend, dtype: args.dtype, truncateDim: args.truncateDim }).finally(fetching.finish);
   try {
     if (args.command === 'tokenize') {
       for await (const text of input.lines) process.stdout.write(`${JSON.stringify(Array.from(model.tokenize(text)))}\n`);
@@ -192,7 +207,7 @@ async function main(): Promise<void> {
     const bar = progressBar('texts');
     let texts = 0;
     for await (const chunk of chunks(input.lines, args.batchSize * 16)) {
-      await output.write(await model.encode(chunk, { batchSize: args.batchSize }));
+      await output.write(await model.encode(chunk, { batchSize: args.batchSize, prompt: args.prompt, promptName: args.promptName }));
       texts += chunk.length;
       bar.update(texts, input.fraction());
     }

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadNativeAddon, type NativeAddon } from './backend/native.js';
 import { loadInlineRunner } from './load.js';
 import { IDLE_RELEASE_MS } from './models/transformer.js';
+import type { RunOptions } from './heads.js';
 import type { FileMapper } from './sources/source.js';
 import type { InlineRunner } from './runner.js';
 import type { WorkerReply, WorkerSetup } from './worker-runner.js';
@@ -63,10 +64,10 @@ const releaseIdleMemory = () => {
   idleTimer.unref();
 };
 
-port.on('message', ({ id, sequences }: { id: number; sequences: Int32Array[] }) => {
+port.on('message', ({ id, sequences, options }: { id: number; sequences: Int32Array[]; options: RunOptions }) => {
   clearTimeout(idleTimer);
   try {
-    const vectors = runner.runNow(sequences);
+    const vectors = runner.runNow(sequences, options);
     reply({ type: 'vectors', id, vectors }, vectors.map((vector) => vector.buffer as ArrayBuffer));
   } catch (error) {
     reply({ type: 'error', id, message: (error as Error).message });

@@ -1,15 +1,28 @@
-// The public model: tokenize, sort by length, batch, run the graph, pool, normalize, restore order.
+// The public model: prompt, tokenize, sort by length, batch, run the graph and its head
+// (pooling, Dense, Normalize), truncate, restore order.
 
 import type { BackendName } from './backend/kernels.js';
 import { lengthSortedBatches } from './batching.js';
+import { headDimension, type RunOptions } from './heads.js';
 import type { Dtype } from './load.js';
-import { similarity, type SentenceModules, type SimilarityName } from './pooling.js';
+import { normalizeL2, similarity, type SentenceModules, type SimilarityName } from './pooling.js';
 import { nextTurn, type BatchRunner } from './runner.js';
 import type { Tokenizer } from './tokenizer/index.js';
 
 export interface EncodeOptions {
   /** Sentences per forward pass (default 32), at most TOKENS_PER_BATCH tokens. Vectors do not depend on it. */
   batchSize?: number;
+  /** Text put before every text ('query: '); wins over promptName. */
+  prompt?: string;
+  /**
+   * The model's prompt (config_sentence_transformers.json prompts) put before every text; by
+   * default its default_prompt_name, if it has one.
+   */
+  promptName?: string;
+  /** Keep the first truncateDim values of every vector (default: load()'s truncateDim). */
+  truncateDim?: number;
+  /** Scale every vector to unit length after truncating (sentence-transformers normalize_embeddings). */
+  normalize?: boolean;
 }
 
 /**
@@ -18,9 +31,14 @@ export interface EncodeOptions {
  */
 export const TOKENS_PER_BATCH = 8192;
 
+/** The first `dimension` values, in an array of their own (a view would keep the whole vector's buffer). */
+const truncated = (vector: Float32Array, dimension: number) => (vector.length === dimension ? vector : vector.slice(0, dimension));
+
 export class SentenceModel {
-  /** Length of every vector encode() returns. */
+  /** Length of every vector encode() returns (after load()'s truncateDim). */
   readonly dimension: number;
+  /** Length of the vectors the model's modules give, before any truncation. */
+  readonly fullDimension: number;
 
   constructor(
     private readonly runner: BatchRunner,
@@ -30,8 +48,32 @@ export class SentenceModel {
     readonly maxSeqLength: number,
     /** The precision of the encoder's Linear layers. */
     readonly dtype: Dtype = 'fp32',
+    /** load()'s truncateDim, which wins over the folder's truncate_dim. */
+    truncateDim?: number,
   ) {
-    this.dimension = runner.hiddenSize * modules.pooling.length;
+    this.fullDimension = headDimension(modules.head, runner.hiddenSize);
+    // a folder's truncate_dim past the width keeps the whole vector, as in sentence-transformers;
+    // one asked for is checked
+    this.dimension = truncateDim === undefined
+      ? Math.min(this.fullDimension, modules.truncateDim ?? Infinity)
+      : this.checkedTruncateDim(truncateDim, 'load: truncateDim');
+  }
+
+  private checkedTruncateDim(value: number, origin: string): number {
+    if (!Number.isInteger(value) || value < 1 || value > this.fullDimension) {
+      throw new RangeError(`${origin} must be an integer in 1..${this.fullDimension} (the model's vectors have ${this.fullDimension} values), got ${value}`);
+    }
+    return value;
+  }
+
+  /** config_sentence_transformers.json prompts, by name. */
+  get prompts(): Readonly<Record<string, string>> {
+    return this.modules.prompts;
+  }
+
+  /** The prompt encode() uses when given none, if the model names one. */
+  get defaultPromptName(): string | undefined {
+    return this.modules.defaultPromptName;
   }
 
   /** Which kernel backend runs this model. */
@@ -63,9 +105,10 @@ export class SentenceModel {
     return this.tokenizer.vocabSize;
   }
 
-  /** Whether the model ends in a Normalize module, so every vector has unit length. */
+  /** Whether every vector encode() returns by default has unit length: the model ends in Normalize and is not truncated. */
   get normalizes(): boolean {
-    return this.modules.normalize;
+    const { steps } = this.modules.head;
+    return steps.length > 0 && steps[steps.length - 1].type === 'normalize' && this.dimension === this.fullDimension;
   }
 
   /** The tokenizer itself, for showing tokens (a server's /tokenize). */
@@ -87,7 +130,7 @@ export class SentenceModel {
         throw new RangeError(`encodeTokenized: sequences[${i}] has an id outside [0, ${vocabSize})`);
       }
     });
-    return this.runner.run([...sequences]);
+    return this.runner.run([...sequences]).then((vectors) => vectors.map((vector) => truncated(vector, this.dimension)));
   }
 
   /** Scores two vectors with the model's similarity function. */
@@ -98,6 +141,33 @@ export class SentenceModel {
       }
     }
     return similarity(this.modules.similarity, a, b);
+  }
+
+  /**
+   * The prompt text of encode()'s options, as sentence-transformers resolves it: prompt, else the
+   * prompt named promptName, else the default prompt.
+   */
+  private resolvePrompt(options: EncodeOptions | null | undefined): string | undefined {
+    if (options?.prompt !== undefined) {
+      if (typeof options.prompt !== 'string') throw new TypeError(`encode: prompt must be a string, got ${typeof options.prompt}`);
+      return options.prompt;
+    }
+    const name = options?.promptName ?? this.modules.defaultPromptName;
+    if (name === undefined) return undefined;
+    if (!Object.hasOwn(this.modules.prompts, name)) {
+      const known = Object.keys(this.modules.prompts);
+      throw new RangeError(`encode: prompt name ${JSON.stringify(name)} is not one of the model's prompts ` +
+        `(${known.length > 0 ? known.map((known) => JSON.stringify(known)).join(', ') : 'it has none'})`);
+    }
+    return this.modules.prompts[name];
+  }
+
+  /**
+   * Tokens of `prompt` when tokenized alone, without the special token that ends a sequence
+   * (Transformer._get_prompt_length): what Pooling leaves out when include_prompt is false.
+   */
+  private promptLength(prompt: string): number {
+    return this.tokenize(prompt).length - (this.tokenizer.specialTokenCounts.suffix > 0 ? 1 : 0);
   }
 
   /** One vector per text, in input order. */
@@ -113,18 +183,43 @@ export class SentenceModel {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`encode: batchSize must be a positive integer, got ${batchSize}`);
     }
+    const dimension = options?.truncateDim === undefined ? this.dimension : this.checkedTruncateDim(options.truncateDim, 'encode: truncateDim');
+    const prompt = this.resolvePrompt(options);
+    const run: RunOptions = prompt ? { promptLength: this.promptLength(prompt) } : {};
     const tokenized: Int32Array[] = [];
     for (const text of texts) {
-      tokenized.push(this.tokenize(text));
+      tokenized.push(this.tokenize(prompt ? prompt + text : text));
       // tokenizing thousands of texts at once would hold the event loop for tens of milliseconds
       if (tokenized.length % 64 === 0) await nextTurn();
     }
     const vectors: Float32Array[] = new Array(texts.length);
     const lengths = tokenized.map((ids) => ids.length);
     for (const batch of lengthSortedBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens: TOKENS_PER_BATCH })) {
-      const pooled = await this.runner.run(batch.map((i) => tokenized[i]));
-      batch.forEach((i, b) => (vectors[i] = pooled[b]));
+      const pooled = await this.runner.run(batch.map((i) => tokenized[i]), run);
+      batch.forEach((i, b) => (vectors[i] = truncated(pooled[b], dimension)));
     }
+    // sentence-transformers truncates the model's output, then normalizes if asked
+    if (options?.normalize) vectors.forEach(normalizeL2);
     return vectors;
+  }
+
+  /**
+   * encode() for search queries (sentence-transformers encode_query): the model's "query" prompt
+   * (empty if it has none, never the default prompt) unless options name another.
+   */
+  encodeQuery(texts: readonly string[], options?: EncodeOptions | null): Promise<Float32Array[]> {
+    return this.encode(texts, this.withTaskPrompt(options, 'query'));
+  }
+
+  /**
+   * encode() for documents (sentence-transformers encode_document): the model's "document" prompt
+   * (empty if it has none), unless options name another.
+   */
+  encodeDocument(texts: readonly string[], options?: EncodeOptions | null): Promise<Float32Array[]> {
+    return this.encode(texts, this.withTaskPrompt(options, 'document'));
+  }
+
+  private withTaskPrompt(options: EncodeOptions | null | undefined, promptName: 'query' | 'document'): EncodeOptions | null | undefined {
+    return options?.prompt !== undefined || options?.promptName !== undefined ? options : { ...options, promptName };
   }
 }

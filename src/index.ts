@@ -1,6 +1,7 @@
 // sentvec: sentence-transformers embeddings from safetensors checkpoints.
+import type { CrossEncoder } from './cross-encoder.js';
 import type { SentenceModel } from './encoder.js';
-import { loadSource, requestedDtype, type LoadOptions } from './load.js';
+import { loadCrossEncoderSource, loadSource, requestedDtype, type LoadOptions } from './load.js';
 import { sourceOf } from './sources/index.js';
 import { HubError, notRepoIdReason, repoIdOf, type HubOptions } from './sources/repo.js';
 import type { Snapshot } from './sources/hub.js';
@@ -12,6 +13,9 @@ export type { ModelFileMap, ModelInput } from './sources/source.js';
 export { HubError, type DownloadProgress, type HubErrorCode, type HubOptions } from './sources/repo.js';
 export type { Snapshot } from './sources/hub.js';
 export { SentenceModel, type EncodeOptions } from './encoder.js';
+export {
+  CrossEncoder, type PredictOptions, type RankedDocument, type RankOptions, type ScoreActivation, type TextPair,
+} from './cross-encoder.js';
 export type { SimilarityName } from './pooling.js';
 export type { QuantizeOptions, QuantizeSummary } from './quantize.js';
 export type { BackendName } from './backend/kernels.js';
@@ -26,6 +30,16 @@ export { serve, type ServeOptions, type EmbeddingServer } from './serve/server.j
 export async function load(input: ModelInput, options: LoadOptions = {}): Promise<SentenceModel> {
   requestedDtype(options.dtype);  // a precision sentvec cannot run is refused before anything is downloaded
   return loadSource(await sourceOf(input, options), options);
+}
+
+/**
+ * Loads a sentence-transformers cross-encoder (a BertForSequenceClassification or
+ * MPNetForSequenceClassification checkpoint) from the same kinds of input as load(), for
+ * predict() over text pairs and rank() of documents against a query.
+ */
+export async function loadCrossEncoder(input: ModelInput, options: LoadOptions = {}): Promise<CrossEncoder> {
+  requestedDtype(options.dtype);
+  return loadCrossEncoderSource(await sourceOf(input, options), options);
 }
 
 /**

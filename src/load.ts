@@ -3,13 +3,15 @@
 import { selectBackend } from './backend/index.js';
 import type { WasmModules } from './backend/wasm.js';
 import { withShapeChecks, type Kernels, type WeightFormat } from './backend/kernels.js';
+import { crossEncoderConfig, CrossEncoder } from './cross-encoder.js';
 import { SentenceModel } from './encoder.js';
 import { parseJsonText } from './json.js';
 import { encoderFor } from './models/index.js';
 import { backendLinearWeights, configInteger } from './models/transformer.js';
-import { sentenceModules } from './pooling.js';
+import { readObject, sentenceModules, transformerSettings } from './pooling.js';
 import { isQuantized } from './quantized-checkpoint.js';
-import { InlineRunner, type BatchRunner, type HeadModules } from './runner.js';
+import { InlineRunner, type BatchRunner } from './runner.js';
+import { loadHeadWeights, type Head } from './heads.js';
 import { Checkpoint, parseSafetensors, shardFiles, type SafetensorsFile } from './safetensors.js';
 import { openSource, type FileMapper, type ModelSource, type SourceSpec } from './sources/source.js';
 import type { HubOptions } from './sources/repo.js';
@@ -34,6 +36,12 @@ export interface LoadOptions extends HubOptions {
    * forbidden (Cloudflare Workers, Vercel's edge): `import simd from 'sentvec/wasm/sentvec-simd.wasm'`.
    */
   wasmModules?: WasmModules;
+  /**
+   * Keep only the first truncateDim values of every vector (Matryoshka models), as
+   * sentence-transformers' truncate_dim does: after the model's own Normalize, so a truncated
+   * vector is unit length only if encode() is asked to normalize. Default: config_sentence_transformers.json truncate_dim.
+   */
+  truncateDim?: number;
 }
 
 /** The precision of the encoder's Linear layers. */
@@ -101,18 +109,19 @@ export async function readConfig(source: ModelSource): Promise<Record<string, un
 }
 
 async function inlineRunner(
-  source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: HeadModules, requested: Dtype | undefined,
+  source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: Head, requested: Dtype | undefined,
 ): Promise<InlineRunner<unknown>> {
   const checkpoint = await checkpointOf(source);
   const file = `${source.name}/config.json`;
   const dtype = dtypeFor(checkpoint, requested, source.name);
   const encoder = encoderFor(kernels, checkpoint, config, file, backendLinearWeights(kernels, checkpoint, DTYPES[dtype]));
-  return new InlineRunner(kernels, encoder, head, dtype, checkpoint.fileList());
+  const headWeights = await loadHeadWeights(kernels, head, checkpoint, encoder.hiddenSize, (path) => source.bytes(path), source.name);
+  return new InlineRunner(kernels, encoder, headWeights, dtype, checkpoint.fileList());
 }
 
 /** The worker thread's half of load(): the graph over `backend` from the same source. */
 export async function loadInlineRunner(
-  spec: SourceSpec, backend: string, head: HeadModules, dtype: Dtype | undefined, mapper?: FileMapper,
+  spec: SourceSpec, backend: string, head: Head, dtype: Dtype | undefined, mapper?: FileMapper,
 ): Promise<InlineRunner<unknown>> {
   const source = openSource(spec, mapper);
   return inlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head, dtype);
@@ -126,15 +135,53 @@ const WORKER_RUNNER = './worker-runner.js';
 export async function loadSource(source: ModelSource, options: LoadOptions = {}): Promise<SentenceModel> {
   const dtype = requestedDtype(options.dtype);
   const config = await readConfig(source);
-
+  const configFile = `${source.name}/config.json`;
+  const architectures = Array.isArray(config.architectures) ? config.architectures.map(String) : [];
+  const modulesJson = await text(source, 'modules.json');
+  if (modulesJson === undefined && architectures.some((name) => name.endsWith('ForSequenceClassification'))) {
+    throw new Error(`${configFile}: a ${architectures.join(', ')} checkpoint is a cross-encoder; load it with loadCrossEncoder()`);
+  }
   const kernels = withShapeChecks(await selectBackend(options.backend, { wasmModules: options.wasmModules }));
   const modules = await sentenceModules(
-    { modules: await text(source, 'modules.json'), read: (path) => text(source, path) },
-    source.name,
-    configInteger(config, 'hidden_size', `${source.name}/config.json`),
+    { modules: modulesJson, read: (path) => text(source, path) }, source.name, configInteger(config, 'hidden_size', configFile),
   );
-  const head: HeadModules = { pooling: modules.pooling, normalize: modules.normalize };
-  const inWorker = kernels.name === 'native' && options.worker !== false;
+  const parts = await startRunner(source, config, kernels, modules.head, dtype, options.worker, modules.maxSeqLength);
+  return new SentenceModel(parts.runner, parts.tokenizer, modules, parts.maxSeqLength, parts.runner.dtype, options.truncateDim);
+}
+
+/** Loads a cross-encoder (a *ForSequenceClassification checkpoint) from any source. */
+export async function loadCrossEncoderSource(source: ModelSource, options: LoadOptions = {}): Promise<CrossEncoder> {
+  const dtype = requestedDtype(options.dtype);
+  const config = await readConfig(source);
+  const files = { read: (path: string) => text(source, path) };
+  const settings = (await readObject(files, 'config_sentence_transformers.json', source.name)) ?? {};
+  if (settings.model_type !== undefined && settings.model_type !== 'CrossEncoder') {
+    throw new Error(`${source.name}/config_sentence_transformers.json: model_type ${JSON.stringify(settings.model_type)} is not a cross-encoder; load it with load()`);
+  }
+  const crossEncoder = crossEncoderConfig(config, settings, source.name);
+  const { maxSeqLength } = await transformerSettings(files, source.name);
+  const kernels = withShapeChecks(await selectBackend(options.backend, { wasmModules: options.wasmModules }));
+  const parts = await startRunner(source, config, kernels, crossEncoder.head, dtype, options.worker, maxSeqLength);
+  return new CrossEncoder(parts.runner, parts.tokenizer, crossEncoder, parts.maxSeqLength, parts.runner.dtype);
+}
+
+/** What every kind of model is built from: the runner over the graph and its head, and the tokenizer. */
+export interface ModelParts {
+  runner: BatchRunner;
+  tokenizer: Tokenizer;
+  /** Word pieces per input, special tokens included. */
+  maxSeqLength: number;
+}
+
+/**
+ * Starts the runner of `head` over the source's graph (in a worker thread for the native backend
+ * unless `worker` is false) and reads the tokenizer meanwhile.
+ */
+export async function startRunner(
+  source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: Head, dtype: Dtype | undefined,
+  worker: boolean | undefined, configuredLength: number | undefined,
+): Promise<ModelParts> {
+  const inWorker = kernels.name === 'native' && worker !== false;
   // The worker reads the weights while this thread parses the tokenizer.
   const starting: Promise<BatchRunner> = inWorker
     ? (await import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_RUNNER) as typeof import('./worker-runner.js')).WorkerRunner.start({ source: source.spec, backend: kernels.name, head, dtype })
@@ -154,8 +201,8 @@ export async function loadSource(source: ModelSource, options: LoadOptions = {})
     throw error;
   }
   const runner = await starting;
-  const maxSeqLength = modules.maxSeqLength ?? Math.min(runner.maxTokens, tokenizerMaxLength(tokenizerFiles) ?? Infinity);
-  const lengthFile = `${source.name}/${modules.maxSeqLength === undefined ? 'tokenizer_config.json' : 'sentence_bert_config.json'}`;
+  const maxSeqLength = configuredLength ?? Math.min(runner.maxTokens, tokenizerMaxLength(tokenizerFiles) ?? Infinity);
+  const lengthFile = `${source.name}/${configuredLength === undefined ? 'tokenizer_config.json' : 'sentence_bert_config.json'}`;
   try {
     if (maxSeqLength > runner.maxTokens) {
       throw new Error(`${lengthFile}: max_seq_length ${maxSeqLength} exceeds the ${runner.maxTokens} positions the model has`);
@@ -166,7 +213,7 @@ export async function loadSource(source: ModelSource, options: LoadOptions = {})
     await runner.close();
     throw error;
   }
-  return new SentenceModel(runner, tokenizer, modules, maxSeqLength, runner.dtype);
+  return { runner, tokenizer, maxSeqLength };
 }
 
 /** tokenizer_config.json model_max_length, which sentence-transformers falls back to. */

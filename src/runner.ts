@@ -1,17 +1,10 @@
-// Runs batches of token ids through the graph and the sentence-transformers modules after it
-// (pooling, normalize). The inline runner does it on the calling thread; under Node the native
+// Runs batches of token ids through the graph and the head after it (heads.ts). The inline runner does it on the calling thread; under Node the native
 // backend runs the same inline runner inside a worker thread (worker-runner.ts).
 
-import type { BackendName, Kernels, PoolMode } from './backend/kernels.js';
+import type { BackendName, Kernels } from './backend/kernels.js';
+import { runHead, type HeadWeights, type RunOptions } from './heads.js';
 import type { Dtype } from './load.js';
 import { packedBatch, type Encoder } from './models/transformer.js';
-import { normalizeL2 } from './pooling.js';
-
-/** What the runner needs of the sentence-transformers modules; plain data, so it crosses threads. */
-export interface HeadModules {
-  pooling: PoolMode[];
-  normalize: boolean;
-}
 
 /** Resolves on a later turn of the event loop, after pending timers and I/O have run. */
 export const nextTurn = () => new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
@@ -23,8 +16,8 @@ export interface BatchRunner {
   readonly maxTokens: number;
   /** The precision the encoder's Linear layers run at. */
   readonly dtype: Dtype;
-  /** One pooled (and, if configured, normalized) vector per sequence, in order. */
-  run(sequences: Int32Array[]): Promise<Float32Array[]>;
+  /** What the head gives per sequence (a sentence vector, or a classifier's logits), in order. */
+  run(sequences: Int32Array[], options?: RunOptions): Promise<Float32Array[]>;
   /** Releases what the runner holds beyond garbage collection's reach (a worker thread). */
   close(): Promise<void>;
 }
@@ -38,7 +31,7 @@ export class InlineRunner<Buf> implements BatchRunner {
   constructor(
     private readonly kernels: Kernels<Buf>,
     private readonly encoder: Encoder<Buf>,
-    private readonly head: HeadModules,
+    private readonly head: HeadWeights<Buf>,
     readonly dtype: Dtype,
     /** The weight files, named when the forward pass overflows. */
     private readonly weightFiles: string,
@@ -49,10 +42,10 @@ export class InlineRunner<Buf> implements BatchRunner {
   }
 
   /** Lets other work run before each batch, so a long encode does not hold the event loop. */
-  async run(sequences: Int32Array[]): Promise<Float32Array[]> {
+  async run(sequences: Int32Array[], options: RunOptions = {}): Promise<Float32Array[]> {
     await nextTurn();
     if (this.closed) throw new Error('the model was closed');
-    return this.runNow(sequences);
+    return this.runNow(sequences, options);
   }
 
   /** Later runs fail, as they do once a worker runner has stopped its thread. */
@@ -60,23 +53,15 @@ export class InlineRunner<Buf> implements BatchRunner {
     this.closed = true;
   }
 
-  /** Runs the batch's sequences back to back through the graph, pools every configured mode. */
-  runNow(sequences: Int32Array[]): Float32Array[] {
+  /** Runs the batch's sequences back to back through the graph and the head. */
+  runNow(sequences: Int32Array[], options: RunOptions = {}): Float32Array[] {
     const k = this.kernels;
-    const batch = packedBatch(sequences);
-    const B = sequences.length;
-    const C = this.encoder.hiddenSize;
+    const batch = packedBatch(sequences, options.typeIds);
     const hidden = this.encoder.forward(batch);
-    const pooled = k.alloc(B * C);
-    const vectors = Array.from({ length: B }, () => new Float32Array(C * this.head.pooling.length));
+    let vectors: Float32Array[];
     try {
-      this.head.pooling.forEach((mode, m) => {
-        k.pool(pooled, hidden, batch.lengths, B, C, mode);
-        const values = k.read(pooled, B * C);
-        for (let b = 0; b < B; b++) vectors[b].set(values.subarray(b * C, (b + 1) * C), m * C);
-      });
+      vectors = runHead(k, this.head, hidden, batch, this.encoder.hiddenSize, options);
     } finally {
-      k.free(pooled);
       k.free(hidden);
     }
     // Finite weights can still overflow float32 on the way (a torch model gives inf or NaN there
@@ -88,7 +73,6 @@ export class InlineRunner<Buf> implements BatchRunner {
           'weights large enough to overflow float32');
       }
     }
-    if (this.head.normalize) vectors.forEach(normalizeL2);
     return vectors;
   }
 }

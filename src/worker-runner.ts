@@ -5,14 +5,15 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend/kernels.js';
 import type { Dtype } from './load.js';
-import type { BatchRunner, HeadModules } from './runner.js';
+import type { Head, RunOptions } from './heads.js';
+import type { BatchRunner } from './runner.js';
 import type { SourceSpec } from './sources/source.js';
 
 /** What the worker is started with. */
 export interface WorkerSetup {
   source: SourceSpec;
   backend: BackendName;
-  head: HeadModules;
+  head: Head;
   /** As requested; the checkpoint decides when undefined. */
   dtype: Dtype | undefined;
 }
@@ -72,13 +73,13 @@ export class WorkerRunner implements BatchRunner {
     });
   }
 
-  run(sequences: Int32Array[]): Promise<Float32Array[]> {
+  run(sequences: Int32Array[], options: RunOptions = {}): Promise<Float32Array[]> {
     if (this.ended) return Promise.reject(this.ended);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ id, sequences });
+      this.worker.postMessage({ id, sequences, options });
     });
   }
 

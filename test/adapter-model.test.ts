@@ -10,6 +10,7 @@ import { importPeer } from '../src/adapters/peer.js';
 import { load } from '../src/index.js';
 import { corpus, failure, sameBits } from './adapter-fixtures.js';
 import { checkpointDir, projectRoot } from './fixtures.js';
+import { tinyDir } from './tiny-fixtures.js';
 
 const dir = checkpointDir('all-MiniLM-L6-v2');
 
@@ -67,13 +68,29 @@ test('adapter model: embed() equals encode() and stops between passes when abort
 test('adapter model: prompts go before the texts of their kind', async (t) => {
   const model = await load(dir);
   const prompts = { query: 'query: ', document: 'passage: ' };
-  const batched = async (adapter: AdapterModel, kind?: 'query' | 'document') => (await adapter.batches(['a', 'b'], kind)).batches;
-  t.deepEqual(await batched(new AdapterModel('test', { model, prompts }), 'query'), [['query: a', 'query: b']], 'query prompt');
-  t.deepEqual(await batched(new AdapterModel('test', { model, prompts }), 'document'), [['passage: a', 'passage: b']], 'document prompt');
-  t.deepEqual(await batched(new AdapterModel('test', { model, prompts })), [['a', 'b']], 'texts of no kind: no prompt');
-  t.deepEqual(await batched(new AdapterModel('test', { model, prompts: { query: 'query: ' } }), 'document'), [['a', 'b']], 'no document prompt');
-  t.deepEqual(await batched(new AdapterModel('test', { model }), 'query'), [['a', 'b']], 'no prompts');
+  const promptOf = async (adapter: AdapterModel, kind?: 'query' | 'document') => (await adapter.batches(['a', 'b'], kind)).prompt;
+  t.equal(await promptOf(new AdapterModel('test', { model, prompts }), 'query'), 'query: ', 'query prompt');
+  t.equal(await promptOf(new AdapterModel('test', { model, prompts }), 'document'), 'passage: ', 'document prompt');
+  t.equal(await promptOf(new AdapterModel('test', { model, prompts })), '', 'texts of no kind: no prompt');
+  t.equal(await promptOf(new AdapterModel('test', { model, prompts: { query: 'query: ' } }), 'document'), '', 'no document prompt');
+  t.equal(await promptOf(new AdapterModel('test', { model }), 'query'), '', 'no prompts');
+  t.deepEqual((await new AdapterModel('test', { model, prompts }).batches(['a', 'b'], 'query')).batches, [['a', 'b']], 'the texts stay as given');
   await model.close();
+
+  // a model with prompts of its own: the adapter gives what encodeQuery, encodeDocument and encode give
+  const prompted = await load(tinyDir('bert-dense-prompts'), { backend: 'js' });
+  const adapter = new AdapterModel('test', { model: prompted });
+  const texts = ['a man plays a guitar', 'the weather is cold'];
+  for (const [kind, expected] of [
+    ['query', await prompted.encodeQuery(texts)],
+    ['document', await prompted.encodeDocument(texts)],
+    [undefined, await prompted.encode(texts)],
+  ] as const) {
+    t.deepEqual((await adapter.embed(texts, { kind })).vectors, expected.map((vector) => Array.from(vector)), `${kind ?? 'no kind'}: the model's own prompt`);
+  }
+  t.deepEqual((await new AdapterModel('test', { model: prompted, prompts: { query: 'search: ' } }).embed(texts, { kind: 'query' })).vectors,
+    (await prompted.encode(texts, { prompt: 'search: ' })).map((vector) => Array.from(vector)), 'the prompts option wins');
+  await prompted.close();
 });
 
 test('adapter model: errors say what to pass or install', async (t) => {

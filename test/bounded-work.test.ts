@@ -66,7 +66,9 @@ test('a batch never holds more than TOKENS_PER_BATCH tokens, whatever batchSize 
     },
     close: async () => {},
   };
-  const model = new SentenceModel(runner, tokenizer, { pooling: ['mean'], normalize: false, similarity: 'cosine', lowercase: false }, 256);
+  const model = new SentenceModel(runner, tokenizer, {
+    head: { kind: 'sentence', pooling: ['mean'], includePrompt: true, steps: [] }, similarity: 'cosine', lowercase: false, prompts: {},
+  }, 256);
   const sentences = stsTestSentences();
   const texts = Array.from({ length: 130_000 }, (_, i) => sentences[i % sentences.length]);
   texts[7] = sentences.join(' ');  // one text at max_seq_length

@@ -9,6 +9,7 @@ import test from 'tape';
 import { load } from '../src/index.js';
 import { checkpointDir, projectRoot, stsTestSentences } from './fixtures.js';
 import { LoopbackHub, folderFiles } from './hub-server.js';
+import { maxAbsDifference, tinyDir, tinyGolden } from './tiny-fixtures.js';
 
 const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
 const minilm = checkpointDir('all-MiniLM-L6-v2');
@@ -51,6 +52,22 @@ test('sentvec embed --dtype int8 writes the vectors an int8 load encodes; a bad 
   t.match(bad.stderr, /^sentvec: dtype 'int4' is not a precision sentvec runs \(fp32, int8\)\n$/, bad.stderr.trim());
 });
 
+test('sentvec embed --prompt-name and --truncate-dim give what sentence-transformers gives', async (t) => {
+  const golden = tinyGolden<{ texts: string[]; calls: { options: Record<string, unknown>; vectors: number[][] }[] }>('bert-dense-prompts');
+  const query = golden.calls.find((call) => call.options.prompt_name === 'query')!;
+  const model = tinyDir('bert-dense-prompts');
+  const result = await run(['embed', '--model', model, '--backend', 'js', '--prompt-name', 'query', '--truncate-dim', '8'], golden.texts.join('\n') + '\n');
+  t.equal(result.status, 0, `exit 0 ${result.stderr}`);
+  const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as number[]);
+  const worst = maxAbsDifference(lines, query.vectors.map((vector) => vector.slice(0, 8)));
+  t.ok(worst <= 1e-5, `${lines.length} texts × ${lines[0].length}: max |Δ| ${worst.toExponential(2)} from encode(prompt_name="query")[:8]`);
+  const unknown = await run(['embed', '--model', model, '--backend', 'js', '--prompt-name', 'search'], 'x\n');
+  t.equal(unknown.stderr, 'sentvec: encode: prompt name "search" is not one of the model\'s prompts ("query", "document", "classification")\n',
+    unknown.stderr.trim());
+  const wide = await run(['embed', '--model', model, '--backend', 'js', '--truncate-dim', '17'], 'x\n');
+  t.match(wide.stderr, /^sentvec: load: truncateDim must be an integer in 1\.\.16/, wide.stderr.trim());
+});
+
 test('sentvec tokenize writes ids, from --input FILE', async (t) => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-cli-')), 'texts.txt');
   fs.writeFileSync(file, 'Hello world\n');
@@ -71,6 +88,8 @@ test('sentvec fails with one line and a non-zero exit on bad use', async (t) => 
     [['embed', '--model', minilm, '--input', '/nonexistent/texts.txt', '--backend', 'js'], /cannot read \/nonexistent\/texts\.txt/],
     [['embed', '--model', minilm, '--backend', 'gpu'], /unknown backend 'gpu'/],
     [['embed', '--model', minilm, '--batch-size', '0'], /--batch-size must be a positive integer/],
+    [['embed', '--model', minilm, '--truncate-dim', '1.5'], /--truncate-dim must be a positive integer, got '1\.5'/],
+    [['embed', '--model', minilm, '--prompt', 'a: ', '--prompt-name', 'query'], /give --prompt or --prompt-name, not both/],
   ];
   for (const [args, pattern] of cases) {
     const result = await run(args);

@@ -15,10 +15,12 @@ import { download, load, type DownloadProgress, type HubError } from '../src/ind
 import { checkpointDir, projectRoot } from './fixtures.js';
 import { agreement, embeddingGolden } from './goldens.js';
 import { LoopbackHub, folderFiles } from './hub-server.js';
+import { maxAbsDifference, tinyDir, tinyGolden } from './tiny-fixtures.js';
 
 const MAX_ABS = 1e-4;
 const REPO = 'sentence-transformers/all-MiniLM-L6-v2';
 const GATED = 'acme/gated-MiniLM';
+const DENSE = 'acme/tiny-dense-prompts';
 const TOKEN = 'hf_loopbackToken';
 const MAIN = '1111111111111111111111111111111111111111';
 // an older commit (tag v1) whose modules.json has no Normalize: its vectors are not unit length
@@ -39,6 +41,7 @@ fs.writeFileSync(withoutNormalize, JSON.stringify(JSON.parse(fs.readFileSync(mai
 const hub = await LoopbackHub.start([
   { id: REPO, commits: { [MAIN]: mainFiles, [V1]: { ...mainFiles, 'modules.json': withoutNormalize } }, refs: { main: MAIN, v1: V1 } },
   { id: GATED, commits: { [MAIN]: mainFiles }, refs: { main: MAIN }, token: TOKEN },
+  { id: DENSE, commits: { [MAIN]: folderFiles(tinyDir('bert-dense-prompts')) }, refs: { main: MAIN } },
 ]);
 process.env.HF_ENDPOINT = hub.endpoint;
 for (const name of ['HF_TOKEN', 'HF_HUB_OFFLINE', 'HF_HUB_CACHE', 'HF_HOME']) delete process.env[name];
@@ -96,6 +99,17 @@ test('first load by name downloads only the files load() reads, into the hugging
   t.deepEqual(fs.readdirSync(path.join(folder, 'blobs')).filter((name) => name.endsWith('.incomplete')), [], 'no .incomplete left');
   const last = progress.filter((p) => p.file === WEIGHTS).at(-1);
   t.ok(last && last.loaded === last.total && last.total === fs.statSync(path.join(folder, 'blobs', weightsEtag)).size, `progress reaches ${last?.total} bytes`);
+});
+
+test('a Dense module\'s weights are downloaded with its config', async (t) => {
+  hub.requests.length = 0;
+  const model = await load(DENSE, { cacheDir: newCache(), backend: 'js' });
+  const asked = hub.requestsTo('hub').map((r) => r.path.split('/resolve/')[1].split('/').slice(1).join('/'));
+  t.ok(asked.includes('2_Dense/config.json') && asked.includes('2_Dense/model.safetensors'), '2_Dense/config.json and model.safetensors asked for');
+  const golden = tinyGolden<{ texts: string[]; calls: { vectors: number[][] }[] }>('bert-dense-prompts');
+  const worst = maxAbsDifference(await model.encode(golden.texts), golden.calls[0].vectors);
+  t.ok(worst <= 1e-5, `vectors through the Dense module match sentence-transformers: max |Δ| ${worst.toExponential(2)}`);
+  await model.close();
 });
 
 test('a second load of a cached model sends no request at all', async (t) => {

@@ -64,9 +64,10 @@ test('load refuses bad folders with the file and the problem named', async (t) =
     /max_seq_length 1000 exceeds the 512 positions/, 'max_seq_length past the position table');
   await rejects(t, load(variant((dir) => {
     const modules = JSON.parse(fs.readFileSync(path.join(dir, 'modules.json'), 'utf8'));
-    modules.push({ idx: 3, name: '3', path: '3_Dense', type: 'sentence_transformers.models.Dense' });
+    modules.push({ idx: 3, name: '3', path: '3_WordWeights', type: 'sentence_transformers.models.WordWeights' });
     fs.writeFileSync(path.join(dir, 'modules.json'), JSON.stringify(modules));
-  })), /module "sentence_transformers\.models\.Dense" is not supported/, 'unsupported module');
+  })), /module "sentence_transformers\.models\.WordWeights" is not supported \(supported: sentence_transformers Transformer, Pooling, Dense, Normalize\)/,
+  'unsupported module');
   await rejects(t, load(minilm, { backend: 'gpu' }), /unknown backend 'gpu'.*valid backends: native, wasm, js/, 'unknown backend');
   await rejects(t, load(42 as unknown as string), /must be a folder path, a repo id, a URL, or an object of files/, 'not a model');
 });

@@ -27,8 +27,8 @@ export class SentvecEmbeddings extends Embeddings {
   }
 
   private async embed(texts: string[], kind: TextKind): Promise<number[][]> {
-    const { model, batches } = await this.adapter.batches(texts, kind);
-    const vectors = await Promise.all(batches.map((batch) => this.caller.call(() => encodeBatch(model, batch))));
+    const { model, batches, prompt } = await this.adapter.batches(texts, kind);
+    const vectors = await Promise.all(batches.map((batch) => this.caller.call(() => encodeBatch(model, batch, prompt))));
     return vectors.flat();
   }
 

@@ -24,7 +24,7 @@ export interface AdapterOptions {
    * model's max_seq_length. It must be at least max_seq_length, so that any text fits.
    */
   batchTokens?: number;
-  /** Text put before each query or each document (default none). */
+  /** Text put before each query or each document (default: the model's "query" and "document" prompts, if any). */
   prompts?: Prompts;
 }
 
@@ -37,16 +37,22 @@ export interface Prompts {
 /** What the texts are, which decides their prompt; undefined: no prompt. */
 export type TextKind = keyof Prompts | undefined;
 
-/** One forward pass over `batch`, as plain arrays (what the frameworks store); float32 values are exact in doubles. */
-export async function encodeBatch(model: SentenceModel, batch: readonly string[]): Promise<number[][]> {
-  const vectors = await model.encode(batch, { batchSize: batch.length });
+/**
+ * One forward pass over `batch` with `prompt` before each text, as plain arrays (what the
+ * frameworks store); float32 values are exact in doubles. The model puts the prompt on, so a
+ * Pooling module that leaves prompts out of pooling does so.
+ */
+export async function encodeBatch(model: SentenceModel, batch: readonly string[], prompt: string): Promise<number[][]> {
+  const vectors = await model.encode(batch, { batchSize: batch.length, prompt });
   return vectors.map((vector) => Array.from(vector));
 }
 
 export interface TokenBatches {
   model: SentenceModel;
-  /** The texts, prompted, in input order, cut where the next text would overflow the token budget. */
+  /** The texts in input order, cut where the next text would overflow the token budget. */
   batches: string[][];
+  /** What goes before every text ('' for nothing). */
+  prompt: string;
   /** Word pieces over all texts, special tokens included, after truncation: what the model reads. */
   tokens: number;
 }
@@ -107,14 +113,14 @@ export class AdapterModel {
   }
 
   /**
-   * `texts` with the prompt for `kind` before each. sentence-transformers models may name prompts
-   * in config_sentence_transformers.json ("prompts": {"query": "query: "}); sentvec does not read
-   * them yet, so only the `prompts` option supplies one. Once SentenceModel exposes the model's
-   * prompts, they are the fallback here, and every adapter applies them.
+   * The prompt for texts of `kind`: the `prompts` option's, else the model's own, as
+   * encode_query and encode_document take it (its "query" or "document" prompt, maybe empty);
+   * texts of no kind get the model's default prompt, as encode() gives them.
    */
-  private prompted(texts: readonly string[], kind: TextKind): readonly string[] {
-    const prompt = kind === undefined ? '' : this.options.prompts?.[kind] ?? '';
-    return prompt === '' ? texts : texts.map((text) => prompt + text);
+  private promptFor(model: SentenceModel, kind: TextKind): string {
+    if (kind !== undefined) return this.options.prompts?.[kind] ?? model.prompts[kind] ?? '';
+    const name = model.defaultPromptName;
+    return name === undefined ? '' : model.prompts[name];
   }
 
   /**
@@ -128,8 +134,9 @@ export class AdapterModel {
     let batch: string[] = [];
     let batchTokens = 0;
     let tokens = 0;
-    for (const [i, text] of this.prompted(texts, kind).entries()) {
-      const length = model.tokenize(text).length;
+    const prompt = this.promptFor(model, kind);
+    for (const [i, text] of texts.entries()) {
+      const length = model.tokenize(prompt + text).length;
       if (batch.length > 0 && batchTokens + length > budget) {
         batches.push(batch);
         batch = [];
@@ -142,7 +149,7 @@ export class AdapterModel {
       if (i % 64 === 63) await nextTurn();
     }
     if (batch.length > 0) batches.push(batch);
-    return { model, batches, tokens };
+    return { model, batches, prompt, tokens };
   }
 
   /**
@@ -152,11 +159,11 @@ export class AdapterModel {
    */
   async embed(texts: readonly string[], { kind, signal }: { kind?: TextKind; signal?: AbortSignal } = {}): Promise<{ vectors: number[][]; tokens: number }> {
     signal?.throwIfAborted();
-    const { model, batches, tokens } = await this.batches(texts, kind);
+    const { model, batches, prompt, tokens } = await this.batches(texts, kind);
     const vectors: number[][] = [];
     for (const batch of batches) {
       signal?.throwIfAborted();
-      vectors.push(...(await encodeBatch(model, batch)));
+      vectors.push(...(await encodeBatch(model, batch, prompt)));
     }
     signal?.throwIfAborted();
     return { vectors, tokens };

@@ -1,5 +1,5 @@
 // BERT / MiniLM forward pass (transformers modeling_bert.py, BertModel without the pooler):
-//   x = LN(word[ids] + position[t] + tokenType[0])      BertEmbeddings, absolute positions from 0
+//   x = LN(word[ids] + position[t] + tokenType[type])   BertEmbeddings, absolute positions from 0
 //   x = EncoderLayer_l(x) for l in 0..L-1               BertLayer, see transformer.ts
 
 import type { Kernels } from '../backend/kernels.js';
@@ -81,7 +81,7 @@ export class BertModel<Buf> implements Encoder<Buf> {
   forward(batch: PackedBatch): Buf {
     const k = this.kernels;
     const { config } = this;
-    const { ids, lengths, M } = batch;
+    const { ids, typeIds, lengths, M } = batch;
     const positionIds = new Int32Array(M);
     const { paddingIdx } = this.variant;
     for (let b = 0, at = 0; b < lengths.length; b++) {
@@ -92,8 +92,6 @@ export class BertModel<Buf> implements Encoder<Buf> {
         else positionIds[at] = ids[at] === paddingIdx ? paddingIdx : paddingIdx + ++counted;
       }
     }
-    // single-sentence inputs: every token has token type 0
-    const typeIds = new Int32Array(M);
     return this.activations.run(M, (act) => {
       k.embed(act.hidden, ids, positionIds, typeIds, this.words, this.positions, this.tokenTypes,
         M, config.C, config.vocabSize, config.maxPositions, config.typeVocabSize);

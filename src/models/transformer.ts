@@ -231,6 +231,8 @@ export class ActivationStore<Buf> {
 export interface PackedBatch {
   /** Token ids of every sequence, one after another. */
   ids: Int32Array;
+  /** Token type id of every token (segment A 0, segment B 1), laid out as ids. */
+  typeIds: Int32Array;
   /** Tokens of each sequence. */
   lengths: Int32Array;
   /** Σ lengths: rows of every activation. */
@@ -239,17 +241,28 @@ export interface PackedBatch {
   T: number;
 }
 
-export function packedBatch(sequences: readonly Int32Array[]): PackedBatch {
+/** Packs the sequences; `typeIds`, one array per sequence of its length, default to all 0. */
+export function packedBatch(sequences: readonly Int32Array[], typeIds?: readonly Int32Array[]): PackedBatch {
   const lengths = Int32Array.from(sequences, (sequence) => sequence.length);
   const M = lengths.reduce((sum, length) => sum + length, 0);
-  // a loop, not Math.max(...lengths): spreading a large batch overflows the call stack
-  const ids = new Int32Array(M);
-  let at = 0;
-  for (const sequence of sequences) {
-    ids.set(sequence, at);
-    at += sequence.length;
+  if (typeIds !== undefined && typeIds.length !== sequences.length) {
+    throw new RangeError(`typeIds holds ${typeIds.length} sequences, the batch ${sequences.length}`);
   }
-  return { ids, lengths, M, T: lengths.reduce((longest, length) => Math.max(longest, length), 0) };
+  const ids = new Int32Array(M);
+  const types = new Int32Array(M);
+  let at = 0;
+  sequences.forEach((sequence, b) => {
+    ids.set(sequence, at);
+    if (typeIds !== undefined) {
+      if (typeIds[b].length !== sequence.length) {
+        throw new RangeError(`typeIds[${b}] holds ${typeIds[b].length} ids, its sequence ${sequence.length} tokens`);
+      }
+      types.set(typeIds[b], at);
+    }
+    at += sequence.length;
+  });
+  // a loop, not Math.max(...lengths): spreading a large batch overflows the call stack
+  return { ids, typeIds: types, lengths, M, T: lengths.reduce((longest, length) => Math.max(longest, length), 0) };
 }
 
 /** One encoder layer over act.hidden (M,C), in place. */

@@ -85,7 +85,7 @@ const TOP_FILES = ['modules.json', 'config_sentence_transformers.json', 'sentenc
 /**
  * Fetches the files of a sentence-transformers repo that load() reads, and only those: config.json
  * first (a repo that is missing or refused fails there, once), then the top-level files, each
- * module folder's config.json, and model.safetensors or its index and shards. Returns their paths.
+ * module folder's config.json and weights, and model.safetensors or its index and shards. Returns their paths.
  */
 export async function fetchModelFiles(repo: RepoFiles, name: string): Promise<string[]> {
   if (!(await repo.get('config.json'))) throw new HubError('not-found', `${name}: no config.json (no such repo, or no such file at this revision)`);
@@ -96,7 +96,10 @@ export async function fetchModelFiles(repo: RepoFiles, name: string): Promise<st
     // unreadable JSON is reported by load(), which names the file
     const modules: unknown = await repo.text('modules.json').then(JSON.parse).catch(() => []);
     const folders = Array.isArray(modules) ? modules.map((entry) => entry?.path).filter((path) => typeof path === 'string' && path !== '') : [];
-    for (const folder of folders) if (await repo.get(`${folder}/config.json`)) found.push(`${folder}/config.json`);
+    for (const folder of folders) {
+      // a Dense module keeps its weights beside its config
+      for (const file of ['config.json', 'model.safetensors']) if (await repo.get(`${folder}/${file}`)) found.push(`${folder}/${file}`);
+    }
   }
   if (await repo.get('model.safetensors')) return [...found, 'model.safetensors'];
   if (!(await repo.get('model.safetensors.index.json'))) return found;  // load() says what is missing
