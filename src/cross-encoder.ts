@@ -24,6 +24,7 @@ const ACTIVATIONS: Record<string, ScoreActivation> = {
 const CLASSIFIERS: Record<string, { dense: string; out: string }> = {
   BertForSequenceClassification: { dense: 'bert.pooler.dense', out: 'classifier' },
   MPNetForSequenceClassification: { dense: 'classifier.dense', out: 'classifier.out_proj' },
+  XLMRobertaForSequenceClassification: { dense: 'classifier.dense', out: 'classifier.out_proj' },
 };
 
 export interface CrossEncoderConfig {

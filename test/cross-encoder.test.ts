@@ -1,6 +1,6 @@
 // Cross-encoders against sentence-transformers 6 CrossEncoder on PyTorch, through tiny random
 // BertForSequenceClassification checkpoints (test/fixtures/tiny) with one and three labels and an
-// MPNetForSequenceClassification one, on every backend: predict() with the model's activation, with none, with softmax; rank().
+// MPNetForSequenceClassification and an XLMRobertaForSequenceClassification one, on every backend: predict() with the model's activation, with none, with softmax; rank().
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +25,7 @@ interface CrossGolden {
 
 const rows = (scores: number[] | number[][]) => scores.map((score) => (Array.isArray(score) ? score : [score]));
 
-for (const name of ['bert-cross-encoder', 'mpnet-cross-encoder'] as const) test(`${name} (one label): predict and rank match CrossEncoder on every backend`, async (t) => {
+for (const name of ['bert-cross-encoder', 'mpnet-cross-encoder', 'xlm-roberta-cross-encoder'] as const) test(`${name} (one label): predict and rank match CrossEncoder on every backend`, async (t) => {
   const golden = tinyGolden<CrossGolden>(name);
   for (const backend of await tinyBackends(t)) {
     const model = await loadCrossEncoder(tinyDir(name), { backend });

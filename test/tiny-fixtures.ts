@@ -8,7 +8,8 @@ import { loadNativeAddon } from '../src/backend/native.js';
 import { projectRoot } from './fixtures.js';
 import { absent } from './required.js';
 
-export type TinyFixture = 'bert-dense-prompts' | 'bert-exclude-prompt' | 'bert-cross-encoder' | 'bert-cross-encoder-3' | 'mpnet-cross-encoder';
+export type TinyFixture = 'bert-dense-prompts' | 'bert-exclude-prompt' | 'bert-cross-encoder' | 'bert-cross-encoder-3' | 'mpnet-cross-encoder'
+  | 'xlm-roberta-cross-encoder';
 
 export function tinyDir(name: TinyFixture): string {
   return path.join(projectRoot, 'test', 'fixtures', 'tiny', name);

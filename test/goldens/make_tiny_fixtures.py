@@ -10,6 +10,8 @@ continuations, the most frequent words), saved the way sentence-transformers sav
   bert-cross-encoder      BertForSequenceClassification, num_labels 1 (CrossEncoder, Sigmoid)
   bert-cross-encoder-3    BertForSequenceClassification, num_labels 3 (CrossEncoder, Identity)
   mpnet-cross-encoder     MPNetForSequenceClassification, num_labels 1, over all-mpnet-base-v2's specials
+  xlm-roberta-cross-encoder  XLMRobertaForSequenceClassification, num_labels 1, over the Unigram
+                          tokenizer of xlm-roberta-sts (make_xlm_roberta_fixture.py, run first)
 goldens.json beside each holds what sentence-transformers returns for the calls the tests make,
 with the library versions. Run with the reference stack (torch, transformers, sentence-transformers):
   python test/goldens/make_tiny_fixtures.py
@@ -28,7 +30,7 @@ from sentence_transformers import CrossEncoder, SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Dense, Normalize, Pooling, Transformer
 from transformers import (
     BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast, MPNetConfig, MPNetForSequenceClassification,
-    MPNetTokenizerFast,
+    MPNetTokenizerFast, XLMRobertaConfig, XLMRobertaForSequenceClassification, XLMRobertaTokenizerFast,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -161,6 +163,15 @@ def cross_fixture(name, vocab, seed, num_labels, architecture="bert"):
     if architecture == "bert":
         save_tokenizer(raw, vocab)
         BertForSequenceClassification(bert_config(len(vocab), **label_config)).save_pretrained(str(raw))
+    elif architecture == "xlm-roberta":
+        tokenizer = XLMRobertaTokenizerFast(tokenizer_file=str(FIXTURES / "xlm-roberta-sts" / "tokenizer.json"), model_max_length=40)
+        tokenizer.save_pretrained(str(raw))
+        config = XLMRobertaConfig(
+            vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+            max_position_embeddings=42 + tokenizer.pad_token_id, type_vocab_size=1, pad_token_id=tokenizer.pad_token_id,
+            bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, initializer_range=0.2, **label_config,
+        )
+        XLMRobertaForSequenceClassification(config).save_pretrained(str(raw))
     else:
         save_tokenizer(raw, vocab, "all-mpnet-base-v2", MPNetTokenizerFast)
         config = MPNetConfig(
@@ -216,6 +227,7 @@ def main():
     cross_fixture("bert-cross-encoder", vocab, 3, 1)
     cross_fixture("bert-cross-encoder-3", vocab, 4, 3)
     cross_fixture("mpnet-cross-encoder", vocabulary(MPNET_SPECIALS), 5, 1, "mpnet")
+    cross_fixture("xlm-roberta-cross-encoder", None, 6, 1, "xlm-roberta")
 
 
 if __name__ == "__main__":
