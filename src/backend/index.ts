@@ -42,14 +42,34 @@ function parseName(name: string, origin: string): BackendName {
   return name as BackendName;
 }
 
-/** Loads one backend by name, or throws saying why it cannot run here. */
-export async function loadBackend(name: string, inputs: BackendInputs = {}): Promise<Kernels> {
-  const backend = parseName(name, 'requested');
-  try {
-    return await load(backend, inputs);
-  } catch (error) {
-    throw new BackendUnavailableError(`backend '${backend}' cannot run here: ${(error as Error).message}`);
+/** Which backend load() uses here, and why each one before it, or each place looked at for it, was passed over. */
+export interface BackendReport {
+  backend: BackendName;
+  /** The native addon file, when the backend is native. */
+  addon?: string;
+  /** In the order tried: `native: prebuild: …`, `native: local build: …`, `wasm: …`. */
+  skipped: string[];
+}
+
+async function choose(requested: string | undefined, inputs: BackendInputs): Promise<{ kernels: Kernels; report: BackendReport }> {
+  const explicit = requested ?? (typeof process === 'undefined' ? undefined : process.env.SENTVEC_BACKEND);
+  const names = explicit ? [parseName(explicit, 'requested')] : BACKEND_NAMES;
+  const skipped: string[] = [];
+  for (const name of names) {
+    try {
+      const kernels = await load(name, inputs);
+      if (name !== 'native') return { kernels, report: { backend: name, skipped } };
+      const { findNativeAddon } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './native.js');
+      const { source } = await findNativeAddon();
+      return { kernels, report: { backend: name, addon: source.file, skipped: [...skipped, ...source.skipped.map((reason) => `native: ${reason}`)] } };
+    } catch (error) {
+      if (explicit) throw new BackendUnavailableError(`backend '${name}' cannot run here: ${(error as Error).message}`);
+      // the native loader's error keeps one reason per place it looked
+      const reasons = (error as { skipped?: string[] }).skipped ?? [(error as Error).message];
+      skipped.push(...reasons.map((reason) => `${name}: ${reason}`));
+    }
   }
+  throw new BackendUnavailableError(`no backend could load:\n  ${skipped.join('\n  ')}`);
 }
 
 /**
@@ -57,17 +77,16 @@ export async function loadBackend(name: string, inputs: BackendInputs = {}): Pro
  * that loads. An explicit choice that cannot load is an error, never a silent fallback.
  */
 export async function selectBackend(requested?: string, inputs: BackendInputs = {}): Promise<Kernels> {
-  const explicit = requested ?? (typeof process === 'undefined' ? undefined : process.env.SENTVEC_BACKEND);
-  if (explicit) return loadBackend(explicit, inputs);
-  const reasons: string[] = [];
-  for (const name of BACKEND_NAMES) {
-    try {
-      return await load(name, inputs);
-    } catch (error) {
-      reasons.push(`${name}: ${(error as Error).message}`);
-    }
-  }
-  throw new BackendUnavailableError(`no backend could load:\n  ${reasons.join('\n  ')}`);
+  return (await choose(requested, inputs)).kernels;
+}
+
+/**
+ * Which backend load() picks here (`requested`, else $SENTVEC_BACKEND, else the first of native,
+ * wasm, js that loads), the native addon's file, and why each backend or addon place tried before
+ * it was passed over (no prebuild for this platform, a sha256 mismatch, no local build, …).
+ */
+export async function backendReport(requested?: string, inputs: BackendInputs = {}): Promise<BackendReport> {
+  return (await choose(requested, inputs)).report;
 }
 
 /** Every backend that loads on this machine, for tests that compare them. */
