@@ -2,7 +2,7 @@
 // matches the manifest's sha256, and is a binary of that platform exporting Node-API's entry
 // point. linux-arm64's also runs, under qemu in an arm64 Node, through prebuild-target-check.ts
 // (the prebuild loads, kernel parity at every ISA level, 64 sentences of all-MiniLM-L6-v2 against
-// sentence-transformers); linux-x64 runs the whole suite. The musl, macOS and Windows binaries
+// sentence-transformers) and int8-parity.test.ts; linux-x64 runs the whole suite. The musl, macOS and Windows binaries
 // are checked as files only. native/prebuild-tools.sh installs qemu and the arm64 Node; absent,
 // that run skips (fails under CI).
 import { spawnSync } from 'node:child_process';
@@ -118,8 +118,8 @@ test(`win32-x64: a PE32+ x86-64 DLL that exports ${ENTRY} and imports Node-API f
   t.end();
 });
 
-/** Runs prebuild-target-check.js for `platform` in `command` and repeats each of its assertions here. */
-function runElsewhere(t: test.Test, platform: string, runtime: string, command: string[]): void {
+/** Runs the test file `script` (its argument: `platform`) in `command` and repeats each of its assertions here. */
+function runElsewhere(t: test.Test, platform: string, runtime: string, command: string[], script: string): void {
   const missing = command.find((part) => part.startsWith('/') && !existsSync(part));
   if (missing) {
     absent(t, runtime, `${missing} is missing (bash native/prebuild-tools.sh installs it)`, 'SENTVEC_REQUIRE_PREBUILDS');
@@ -127,18 +127,30 @@ function runElsewhere(t: test.Test, platform: string, runtime: string, command: 
   }
   if (!binary(t, platform)) return;
   const started = performance.now();
-  const run = spawnSync(command[0], [...command.slice(1), fileURLToPath(new URL('prebuild-target-check.js', import.meta.url)), platform], {
+  const run = spawnSync(command[0], [...command.slice(1), fileURLToPath(new URL(script, import.meta.url)), platform], {
     cwd: root, encoding: 'utf8', timeout: 600_000,
   });
-  const results = run.stdout.split('\n').filter((line) => /^(not )?ok \d+ /.test(line));
-  for (const line of results) t.ok(line.startsWith('ok'), `${runtime}: ${line.replace(/^(not )?ok \d+ /, '')}`);
+  // the check names the ISA level of the kernel results that follow in a comment
+  let level = '';
+  const results: string[] = [];
+  for (const line of run.stdout.split('\n')) {
+    level = /^# ISA level (\w+)/.exec(line)?.[1] ?? level;
+    if (!/^(not )?ok \d+ /.test(line)) continue;
+    results.push(line);
+    t.ok(line.startsWith('ok'), `${runtime}${level ? ` ${level}` : ''}: ${line.replace(/^(not )?ok \d+ /, '')}`);
+  }
   t.ok(results.length > 0 && run.status === 0, `${runtime} exited with ${run.status ?? run.signal} after ${results.length} assertions${run.status === 0 ? '' : `: ${run.stderr.slice(-2000)}`}`);
-  t.comment(`${platform} in ${runtime}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  t.comment(`${script} for ${platform} in ${runtime}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
+const ARM64_NODE = ['/usr/bin/qemu-aarch64', '-L', '/usr/aarch64-linux-gnu', path.join(tools, 'cross', 'arm64-node')];
+
 test('linux-arm64: the prebuild runs under qemu in an arm64 Node', (t) => {
-  runElsewhere(t, 'linux-arm64', 'arm64 Node under qemu', [
-    '/usr/bin/qemu-aarch64', '-L', '/usr/aarch64-linux-gnu', path.join(tools, 'cross', 'arm64-node'),
-  ]);
+  runElsewhere(t, 'linux-arm64', 'arm64 Node under qemu', ARM64_NODE, 'prebuild-target-check.js');
+  t.end();
+});
+
+test('linux-arm64: the int8 Linear under qemu, at the scalar and NEON levels', (t) => {
+  runElsewhere(t, 'linux-arm64', 'arm64 Node under qemu', ARM64_NODE, 'int8-parity.test.js');
   t.end();
 });
