@@ -3,7 +3,7 @@
 // once with the install script and once with --ignore-scripts. Either way nothing is built, and
 // load() runs the prebuild for this platform. Sizes and install times are printed, not asserted.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,3 +88,17 @@ for (const flags of [[], ['--ignore-scripts']]) {
     t.end();
   });
 }
+
+test('a prebuild whose sha256 is not the manifest\'s is passed over, and backendReport() says why', (t) => {
+  const installed = path.join(work, 'app--ignore-scripts', 'node_modules', 'sentvec');
+  if (!existsSync(installed)) return t.end();
+  appendFileSync(path.join(installed, 'prebuilds', target, 'sentvec.node'), 'x');
+  const script = "import { backendReport } from 'sentvec'; console.log(JSON.stringify(await backendReport()));";
+  const run = spawnSync('node', ['--input-type=module', '-e', script], { cwd: path.dirname(path.dirname(installed)), env, encoding: 'utf8' });
+  t.equal(run.status, 0, `the app ran${run.status === 0 ? '' : `: ${run.stderr}`}`);
+  const report = JSON.parse(run.stdout || '{}');
+  t.equal(report.backend, 'wasm', `falls back to ${report.backend}`);
+  t.match(report.skipped?.[0] ?? '', /^native: prebuild: .*sentvec\.node has sha256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}$/, report.skipped?.[0]);
+  t.match(report.skipped?.[1] ?? '', /^native: local build: .*build[/\\]Release[/\\]sentvec\.node is missing/, report.skipped?.[1]);
+  t.end();
+});
