@@ -12,19 +12,27 @@ export interface BackendInputs {
   wasmModules?: WasmModules;
 }
 
-type Loader = (inputs: BackendInputs) => Promise<Kernels>;
+/** A backend's kernels; for native also the addon file and the places passed over before it. */
+interface Loaded {
+  kernels: Kernels;
+  addon?: string;
+  skipped?: string[];
+}
+
+type Loader = (inputs: BackendInputs) => Promise<Loaded>;
 
 const loaders: Record<BackendName, Loader> = {
   native: async () => {
     if (typeof process === 'undefined' || !process.versions?.node) throw new Error('the native addon needs Node.js');
-    const { loadNativeKernels } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './native.js');
-    return (await loadNativeKernels()) as Kernels;
+    const { findNativeAddon, nativeKernels } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './native.js');
+    const { addon, source } = await findNativeAddon();
+    return { kernels: nativeKernels(addon) as Kernels, addon: source.file, skipped: source.skipped };
   },
-  wasm: async ({ wasmModules }) => (await loadWasmKernels({ modules: wasmModules })) as Kernels,
-  js: async () => jsKernels as Kernels,
+  wasm: async ({ wasmModules }) => ({ kernels: (await loadWasmKernels({ modules: wasmModules })) as Kernels }),
+  js: async () => ({ kernels: jsKernels as Kernels }),
 };
 
-async function load(name: BackendName, inputs: BackendInputs = {}): Promise<Kernels> {
+async function load(name: BackendName, inputs: BackendInputs = {}): Promise<Loaded> {
   return loaders[name](inputs);
 }
 
@@ -57,11 +65,8 @@ async function choose(requested: string | undefined, inputs: BackendInputs): Pro
   const skipped: string[] = [];
   for (const name of names) {
     try {
-      const kernels = await load(name, inputs);
-      if (name !== 'native') return { kernels, report: { backend: name, skipped } };
-      const { findNativeAddon } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './native.js');
-      const { source } = await findNativeAddon();
-      return { kernels, report: { backend: name, addon: source.file, skipped: [...skipped, ...source.skipped.map((reason) => `native: ${reason}`)] } };
+      const { kernels, addon, skipped: passedOver = [] } = await load(name, inputs);
+      return { kernels, report: { backend: name, addon, skipped: [...skipped, ...passedOver.map((reason) => `${name}: ${reason}`)] } };
     } catch (error) {
       if (explicit) throw new BackendUnavailableError(`backend '${name}' cannot run here: ${(error as Error).message}`);
       // the native loader's error keeps one reason per place it looked
@@ -94,7 +99,7 @@ export async function availableBackends(): Promise<Kernels[]> {
   const found: Kernels[] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      found.push(await load(name));
+      found.push((await load(name)).kernels);
     } catch {
       // a backend absent here is simply not compared
     }
