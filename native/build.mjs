@@ -28,8 +28,9 @@ function giveUp(reason) {
 if (!asan) {
   // the loader itself decides, from the compiled package (absent in a fresh clone: then build)
   const loader = path.join(root, 'dist', 'src', 'backend', 'native.js');
-  const found = fs.existsSync(loader) && await import(pathToFileURL(loader).href)
-    .then(({ findNativeAddon }) => findNativeAddon()).catch(() => undefined);
+  const found = fs.existsSync(loader)
+    ? await import(pathToFileURL(loader).href).then(({ findNativeAddon }) => findNativeAddon()).catch(() => undefined)
+    : undefined;
   if (found?.source.from === 'prebuild') {
     console.log(`sentvec: using the prebuilt addon ${path.relative(root, found.source.file)}`);
     process.exit(0);
