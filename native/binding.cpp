@@ -251,7 +251,7 @@ void release_mapped_pages(const void* data, uint64_t bytes) {
 }
 
 Memory aligned_bytes(uint64_t count) {
-  return Memory(std::aligned_alloc(64, (count + 63) / 64 * 64));
+  return aligned_alloc64<void>(count);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "aligned.h"
 #include "kernels.h"
 
 namespace sentvec {
@@ -15,11 +16,8 @@ namespace sentvec {
 // Applies $SENTVEC_ISA and $SENTVEC_THREADS; throws a JS error when either is invalid.
 void configure_from_environment(Napi::Env env);
 
-struct FreeMemory {
-  void operator()(void* p) const { std::free(p); }
-};
 // 64-byte aligned memory of the addon's own
-using Memory = std::unique_ptr<void, FreeMemory>;
+using Memory = std::unique_ptr<void, AlignedFree>;
 
 // The LinearWeight class (see binding.cpp): a Linear weight in the GEMM's packed layout, in memory
 // only the addon reads.
@@ -63,11 +61,11 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info);
 Napi::Value Threads(const Napi::CallbackInfo& info);
 Napi::Value SetThreads(const Napi::CallbackInfo& info);
 Napi::Value FmaPeak(const Napi::CallbackInfo& info);
+Napi::Value TrimMemory(const Napi::CallbackInfo& info);
 #if defined(__unix__) || defined(__APPLE__)
 Napi::Value MapFile(const Napi::CallbackInfo& info);
 Napi::Value UnmapFile(const Napi::CallbackInfo& info);
 Napi::Value ReleasePages(const Napi::CallbackInfo& info);
-Napi::Value TrimMemory(const Napi::CallbackInfo& info);
 #endif
 
 }  // namespace sentvec

@@ -1,5 +1,7 @@
-// npm install hook: builds the native addon with cmake-js when cmake and a C++ compiler are
-// here. Without them, or if the build fails, it says so in one line and still succeeds, since
+// npm install hook: does nothing where the package's prebuild for this platform loads (no compiler
+// runs; SENTVEC_BUILD_FROM_SOURCE=1 builds anyway). Else builds the native addon with cmake-js
+// when cmake, a C++ compiler and the devDependencies cmake-js and node-addon-api are here.
+// Without them, or if the build fails, it says so in one line and still succeeds, since
 // sentvec then runs on its WASM/JS backend; SENTVEC_REQUIRE_NATIVE=1 (CI) makes that an error.
 // `--asan` builds an AddressSanitizer copy into build/asan/Release instead (npm run test:asan),
 // and any failure is an error.
@@ -7,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const asan = process.argv.includes('--asan');
@@ -21,6 +23,18 @@ function runs(command) {
 function giveUp(reason) {
   console.log(`sentvec: native addon not built (${reason}); the WASM/JS backend will be used`);
   process.exit(required ? 1 : 0);
+}
+
+if (!asan) {
+  // the loader itself decides, from the compiled package (absent in a fresh clone: then build)
+  const loader = path.join(root, 'dist', 'src', 'backend', 'native.js');
+  const found = fs.existsSync(loader)
+    ? await import(pathToFileURL(loader).href).then(({ findNativeAddon }) => findNativeAddon()).catch(() => undefined)
+    : undefined;
+  if (found?.source.from === 'prebuild') {
+    console.log(`sentvec: using the prebuilt addon ${path.relative(root, found.source.file)}`);
+    process.exit(0);
+  }
 }
 
 if (!runs('cmake')) giveUp('cmake not found');
@@ -38,7 +52,7 @@ let cmakeJs;
 try {
   cmakeJs = createRequire(import.meta.url).resolve('cmake-js/bin/cmake-js');
 } catch {
-  giveUp('cmake-js is not installed');
+  giveUp('cmake-js is not installed: npm install --no-save cmake-js node-addon-api, then npm rebuild sentvec');
 }
 
 const options = asan ? ['--CDSENTVEC_ASAN=ON'] : [];

@@ -3,7 +3,11 @@
 #include "dispatch.h"
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#endif
 
 namespace sentvec {
 namespace {
@@ -27,13 +31,30 @@ const KernelTable kTables[] = {
 
 constexpr int kLevels = static_cast<int>(sizeof kTables / sizeof kTables[0]);
 
+#if defined(__x86_64__) || defined(_M_X64)
+X86Features read_x86_features() {
+  X86Features found{};
+  unsigned eax, ebx, ecx, edx;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return found;
+  const bool fma = ecx & (1u << 12), osxsave = ecx & (1u << 27), avx = ecx & (1u << 28);
+  if (!osxsave || !avx) return found;
+  uint32_t xcr0_low, xcr0_high;
+  asm volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+  const bool ymm_saved = (xcr0_low & 0x06) == 0x06;  // SSE and AVX state
+  const bool zmm_saved = (xcr0_low & 0xe6) == 0xe6;  // plus opmask and both zmm halves
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return found;
+  found.avx2_fma = ymm_saved && fma && (ebx & (1u << 5));
+  found.avx512f = zmm_saved && (ebx & (1u << 16));
+  found.avx512vnni = found.avx512f && (ecx & (1u << 11));
+  return found;
+}
+#endif
+
 bool cpu_supports(const KernelTable& table) {
   const std::string name = table.name;
 #if defined(__x86_64__) || defined(_M_X64)
-  // __builtin_cpu_supports also checks that the OS saves the ymm/zmm state (XGETBV)
-  __builtin_cpu_init();
-  if (name == "avx2") return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (name == "avx512") return __builtin_cpu_supports("avx512f");
+  if (name == "avx2") return x86_features().avx2_fma;
+  if (name == "avx512") return x86_features().avx512f;
 #endif
   return true;  // scalar everywhere, NEON is part of the arm64 baseline
 }
@@ -60,6 +81,13 @@ std::string level_names(bool supported_only) {
 }
 
 }  // namespace
+
+#if defined(__x86_64__) || defined(_M_X64)
+const X86Features& x86_features() {
+  static const X86Features features = read_x86_features();
+  return features;
+}
+#endif
 
 int isa_level_count() { return kLevels; }
 

@@ -245,10 +245,6 @@ __attribute__((target("avx512f,avx512vnni"))) void micro_kernel_vnni(const Rows&
   }
 }
 
-bool cpu_has_vnni() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512vnni");
-}
 #endif
 
 #if defined(SENTVEC_ISA_AVX2)
@@ -355,8 +351,7 @@ void pack_quantized_i8(void* packed, const int8_t* codes, const float* scales, i
 void linear_i8(const LinearI8Args& args) {
 #if defined(SENTVEC_ISA_AVX512)
   // the AVX-512 level needs only AVX-512F; without VNNI its int8 products run at the AVX2 level
-  static const bool vnni = cpu_has_vnni();
-  if (!vnni) return avx2::linear_i8(args);
+  if (!x86_features().avx512vnni) return avx2::linear_i8(args);
 #endif
   const int64_t padded = i8_padded_k(args.K), blocks = i8_blocks(args.K);
   auto* codes = static_cast<int8_t*>(args.scratch);

@@ -212,4 +212,16 @@ SENTVEC_DECLARE_KERNELS(neon)
 #endif
 #undef SENTVEC_DECLARE_KERNELS
 
+#if defined(__x86_64__) || defined(_M_X64)
+// What this CPU and its OS run (the OS must save the ymm/zmm registers), read once with CPUID and
+// XGETBV in dispatch.cpp. Not __builtin_cpu_supports: Zig's runtime library, which the musl, macOS
+// and Windows builds link, lacks the __cpu_model it reads.
+struct X86Features {
+  bool avx2_fma;
+  bool avx512f;
+  bool avx512vnni;
+};
+const X86Features& x86_features();
+#endif
+
 }  // namespace sentvec

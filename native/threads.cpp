@@ -1,5 +1,7 @@
 #include "threads.h"
 
+#include "aligned.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -22,17 +24,12 @@
 namespace sentvec {
 namespace {
 
-struct FreeDeleter {
-  void operator()(float* p) const { std::free(p); }
-};
-
 // Per-thread scratch that only grows, so a steady stream of same-shaped calls allocates nothing.
 class ScratchBuffer {
  public:
   float* reserve(int64_t floats) {
     if (floats > capacity_) {
-      const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
-      std::unique_ptr<float, FreeDeleter> grown(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      std::unique_ptr<float, AlignedFree> grown = aligned_alloc64<float>(static_cast<size_t>(floats) * sizeof(float));
       if (!grown) throw std::bad_alloc();
       data_ = std::move(grown);
       capacity_ = floats;
@@ -42,7 +39,7 @@ class ScratchBuffer {
   float* data() const { return data_.get(); }
 
  private:
-  std::unique_ptr<float, FreeDeleter> data_;
+  std::unique_ptr<float, AlignedFree> data_;
   int64_t capacity_ = 0;
 };
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+// sentvec info: which backend runs here, and why the ones before it were passed over.
 // sentvec embed|tokenize|download: reads one text per line and streams one result per line, in
 // input order and in constant memory, whatever the input's size. sentvec quantize: quantize.ts;
 // sentvec serve …: src/serve/; sentvec bench …: src/bench/main.ts.
 
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { download, load, quantize, type DownloadProgress, type Dtype } from './index.js';
+import { backendReport, download, load, quantize, type DownloadProgress, type Dtype } from './index.js';
 import { formatBytes, progressBar } from './progress-bar.js';
 import { FORMATS, openVectorOutput, type VectorFormat } from './vector-output.js';
 
@@ -19,14 +20,17 @@ const USAGE = `usage: sentvec embed [--model NAME|DIR] [--revision R] [--backend
        sentvec quantize --model NAME|DIR --out DIR [--force]
        sentvec serve [--model NAME|DIR]… [--port 8080] … (sentvec serve --help)
        sentvec bench [--model NAME|DIR] [--json] …    (sentvec bench --help)
+       sentvec info [--backend native|wasm|js]
 Reads one text per line from stdin (or --input FILE) and writes, in input order, the sentence
 vectors (embed: one JSON array per line, or a float32 .npy matrix, or raw float32 rows) or the
 token ids (tokenize: one JSON array per line). A model is a folder or a Hugging Face repo id,
 fetched into the hub cache on first use (default ${DEFAULT_MODEL}); download fetches one and
 prints its snapshot folder; quantize writes a copy of the model whose Linear weights are int8
-(4× smaller; loaded as int8). --prompt puts TEXT before every text, --prompt-name one of the
-model's prompts (default: the model's default prompt, if any); --truncate-dim N keeps the first
-N values of every vector. A progress bar shows on stderr when it is a terminal.`;
+(4× smaller; loaded as int8); info prints the backend load() picks here, the native addon's file,
+and why each place looked at before it was passed over. --prompt puts TEXT before every text,
+--prompt-name one of the model's prompts (default: the model's default prompt, if any);
+--truncate-dim N keeps the first N values of every vector. A progress bar shows on stderr when it
+is a terminal.`;
 
 class UsageError extends Error {}
 
@@ -36,6 +40,7 @@ const COMMANDS = {
   tokenize: ['--model', '--revision', '--input'],
   download: ['--revision'],
   quantize: ['--model', '--revision', '--out', '--force'],
+  info: ['--backend'],
 } as const;
 // flags that take no value
 const SWITCHES: readonly string[] = ['--force'];
@@ -65,7 +70,7 @@ function parseArguments(argv: string[]): Arguments {
     process.exit(0);
   }
   if (!Object.hasOwn(COMMANDS, command ?? '')) {
-    throw new UsageError(command === undefined ? 'missing command (embed, tokenize, download, quantize, serve or bench)' : `unknown command '${command}'`);
+    throw new UsageError(command === undefined ? 'missing command (embed, tokenize, download, quantize, serve, bench or info)' : `unknown command '${command}'`);
   }
   const flags: Record<string, string> = {};
   if (command === 'download') {
@@ -182,6 +187,12 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'serve') return (await import('./serve/cli.js')).serveCommand(process.argv.slice(3));
   if (process.argv[2] === 'bench') return (await import('./bench/main.js')).benchMain(process.argv.slice(3));
   const args = parseArguments(process.argv.slice(2));
+  if (args.command === 'info') {
+    const report = await backendReport(args.backend);
+    process.stdout.write(`backend: ${report.backend}\n${report.addon ? `addon: ${report.addon}\n` : ''}` +
+      report.skipped.map((reason) => `skipped: ${reason}\n`).join(''));
+    return;
+  }
   const fetching = downloadBar();
   const hub = { revision: args.revision, onProgress: fetching.onProgress };
   if (args.command === 'download') {

@@ -19,7 +19,7 @@ export {
 export type { SimilarityName } from './pooling.js';
 export type { QuantizeOptions, QuantizeSummary } from './quantize.js';
 export type { BackendName } from './backend/kernels.js';
-export { BackendUnavailableError } from './backend/index.js';
+export { BackendUnavailableError, backendReport, type BackendReport } from './backend/index.js';
 export { serve, type ServeOptions, type EmbeddingServer } from './serve/server.js';
 
 /**

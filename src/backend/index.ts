@@ -12,19 +12,27 @@ export interface BackendInputs {
   wasmModules?: WasmModules;
 }
 
-type Loader = (inputs: BackendInputs) => Promise<Kernels>;
+/** A backend's kernels; for native also the addon file and the places passed over before it. */
+interface Loaded {
+  kernels: Kernels;
+  addon?: string;
+  skipped?: string[];
+}
+
+type Loader = (inputs: BackendInputs) => Promise<Loaded>;
 
 const loaders: Record<BackendName, Loader> = {
   native: async () => {
     if (typeof process === 'undefined' || !process.versions?.node) throw new Error('the native addon needs Node.js');
-    const { loadNativeKernels } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './native.js');
-    return (await loadNativeKernels()) as Kernels;
+    const { findNativeAddon, nativeKernels } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './native.js');
+    const { addon, source } = await findNativeAddon();
+    return { kernels: nativeKernels(addon) as Kernels, addon: source.file, skipped: source.skipped };
   },
-  wasm: async ({ wasmModules }) => (await loadWasmKernels({ modules: wasmModules })) as Kernels,
-  js: async () => jsKernels as Kernels,
+  wasm: async ({ wasmModules }) => ({ kernels: (await loadWasmKernels({ modules: wasmModules })) as Kernels }),
+  js: async () => ({ kernels: jsKernels as Kernels }),
 };
 
-async function load(name: BackendName, inputs: BackendInputs = {}): Promise<Kernels> {
+async function load(name: BackendName, inputs: BackendInputs = {}): Promise<Loaded> {
   return loaders[name](inputs);
 }
 
@@ -42,14 +50,31 @@ function parseName(name: string, origin: string): BackendName {
   return name as BackendName;
 }
 
-/** Loads one backend by name, or throws saying why it cannot run here. */
-export async function loadBackend(name: string, inputs: BackendInputs = {}): Promise<Kernels> {
-  const backend = parseName(name, 'requested');
-  try {
-    return await load(backend, inputs);
-  } catch (error) {
-    throw new BackendUnavailableError(`backend '${backend}' cannot run here: ${(error as Error).message}`);
+/** Which backend load() uses here, and why each one before it, or each place looked at for it, was passed over. */
+export interface BackendReport {
+  backend: BackendName;
+  /** The native addon file, when the backend is native. */
+  addon?: string;
+  /** In the order tried: `native: prebuild: …`, `native: local build: …`, `wasm: …`. */
+  skipped: string[];
+}
+
+async function choose(requested: string | undefined, inputs: BackendInputs): Promise<{ kernels: Kernels; report: BackendReport }> {
+  const explicit = requested ?? (typeof process === 'undefined' ? undefined : process.env.SENTVEC_BACKEND);
+  const names = explicit ? [parseName(explicit, 'requested')] : BACKEND_NAMES;
+  const skipped: string[] = [];
+  for (const name of names) {
+    try {
+      const { kernels, addon, skipped: passedOver = [] } = await load(name, inputs);
+      return { kernels, report: { backend: name, addon, skipped: [...skipped, ...passedOver.map((reason) => `${name}: ${reason}`)] } };
+    } catch (error) {
+      if (explicit) throw new BackendUnavailableError(`backend '${name}' cannot run here: ${(error as Error).message}`);
+      // the native loader's error keeps one reason per place it looked
+      const reasons = (error as { skipped?: string[] }).skipped ?? [(error as Error).message];
+      skipped.push(...reasons.map((reason) => `${name}: ${reason}`));
+    }
   }
+  throw new BackendUnavailableError(`no backend could load:\n  ${skipped.join('\n  ')}`);
 }
 
 /**
@@ -57,17 +82,16 @@ export async function loadBackend(name: string, inputs: BackendInputs = {}): Pro
  * that loads. An explicit choice that cannot load is an error, never a silent fallback.
  */
 export async function selectBackend(requested?: string, inputs: BackendInputs = {}): Promise<Kernels> {
-  const explicit = requested ?? (typeof process === 'undefined' ? undefined : process.env.SENTVEC_BACKEND);
-  if (explicit) return loadBackend(explicit, inputs);
-  const reasons: string[] = [];
-  for (const name of BACKEND_NAMES) {
-    try {
-      return await load(name, inputs);
-    } catch (error) {
-      reasons.push(`${name}: ${(error as Error).message}`);
-    }
-  }
-  throw new BackendUnavailableError(`no backend could load:\n  ${reasons.join('\n  ')}`);
+  return (await choose(requested, inputs)).kernels;
+}
+
+/**
+ * Which backend load() picks here (`requested`, else $SENTVEC_BACKEND, else the first of native,
+ * wasm, js that loads), the native addon's file, and why each backend or addon place tried before
+ * it was passed over (no prebuild for this platform, a sha256 mismatch, no local build, …).
+ */
+export async function backendReport(requested?: string, inputs: BackendInputs = {}): Promise<BackendReport> {
+  return (await choose(requested, inputs)).report;
 }
 
 /** Every backend that loads on this machine, for tests that compare them. */
@@ -75,7 +99,7 @@ export async function availableBackends(): Promise<Kernels[]> {
   const found: Kernels[] = [];
   for (const name of BACKEND_NAMES) {
     try {
-      found.push(await load(name));
+      found.push((await load(name)).kernels);
     } catch {
       // a backend absent here is simply not compared
     }

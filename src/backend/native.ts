@@ -1,7 +1,8 @@
-// Native backend: the C++ kernels of native/, built by `npm install` (native/build.mjs, cmake-js)
-// into build/Release/sentvec.node. Buffers are plain Float32Arrays the addon reads and writes in
-// place; weights are the caller's arrays (copies the checkpoint made), except Linear weights,
-// which the addon packs once into memory of its own behind a LinearWeight handle.
+// Native backend: the C++ kernels of native/, from the package's prebuilds/ (native/prebuild.mjs)
+// or built by `npm install` (native/build.mjs, cmake-js) into build/Release/sentvec.node. Buffers
+// are plain Float32Arrays the addon reads and writes in place; weights are the caller's arrays
+// (copies the checkpoint made), except Linear weights, which the addon packs once into memory of
+// its own behind a LinearWeight handle.
 // Node built-ins are imported only inside the loader: browsers load index.ts, and so this file.
 
 import { float32ArrayStorage, type Activation, type Kernels, type LinearWeight, type PoolMode, type WeightFormat } from './kernels.js';
@@ -73,25 +74,117 @@ export interface NativeLinearWeight extends LinearWeight {
 
 export type NativeIsa = 'scalar' | 'avx2' | 'avx512' | 'neon';
 
-const ADDON_URL = new URL('../../../build/Release/sentvec.node', import.meta.url);
+/** Where the addon was loaded from, and every place looked at before it with why it was passed over. */
+export interface NativeAddonSource {
+  file: string;
+  from: 'SENTVEC_NATIVE_ADDON' | 'prebuild' | 'local build';
+  skipped: string[];
+}
 
-/** Loads $SENTVEC_NATIVE_ADDON, else build/Release/sentvec.node, or throws an Error saying why it cannot. */
-export async function loadNativeAddon(): Promise<NativeAddon> {
-  if (typeof process === 'undefined' || !process.versions?.node) {
-    throw new Error('the native addon needs Node.js');
+/** A native addon that cannot load, with the reason for every place it was looked for. */
+export class NativeAddonError extends Error {
+  constructor(readonly skipped: string[]) {
+    super(skipped.join('; '));
+    this.name = 'NativeAddonError';
   }
-  const [{ createRequire }, { existsSync }, { fileURLToPath }] = await Promise.all([
-    import('node:module'), import('node:fs'), import('node:url'),
+}
+
+type Require = (id: string) => unknown;
+
+// The package's binaries, one per platform (native/prebuild.mjs builds them). Literal paths, so
+// bundlers can see each .node file and copy or externalize it.
+function requirePrebuild(require: Require, target: string): unknown {
+  switch (target) {
+    case 'linux-x64': return require('../../../prebuilds/linux-x64/sentvec.node');
+    case 'linux-x64-musl': return require('../../../prebuilds/linux-x64-musl/sentvec.node');
+    case 'linux-arm64': return require('../../../prebuilds/linux-arm64/sentvec.node');
+    case 'linux-arm64-musl': return require('../../../prebuilds/linux-arm64-musl/sentvec.node');
+    case 'darwin-x64': return require('../../../prebuilds/darwin-x64/sentvec.node');
+    case 'darwin-arm64': return require('../../../prebuilds/darwin-arm64/sentvec.node');
+    case 'win32-x64': return require('../../../prebuilds/win32-x64/sentvec.node');
+    default: throw new Error(`no prebuild for ${target}`);
+  }
+}
+
+/** This process's prebuild name: platform-arch, plus -musl for a Linux whose C library is musl. */
+export async function prebuildTarget(): Promise<string> {
+  const target = `${process.platform}-${process.arch}`;
+  if (process.platform !== 'linux') return target;
+  // Node's report names the glibc it runs on; a runtime without one (Bun) is asked which
+  // C library its process has mapped
+  const header = (process.report?.getReport?.() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  if (header?.glibcVersionRuntime) return target;
+  const { readFileSync } = await import('node:fs');
+  let maps = '';
+  try {
+    maps = readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    // no /proc: glibc, the common case
+  }
+  return /\/ld-musl-|\/libc\.musl-/.test(maps) ? `${target}-musl` : target;
+}
+
+/**
+ * Finds the addon: $SENTVEC_NATIVE_ADDON when set; else this platform's prebuild, when its
+ * sha256 matches prebuilds/manifest.json and $SENTVEC_BUILD_FROM_SOURCE is not 1; else the local
+ * build build/Release/sentvec.node. Throws a NativeAddonError with each step's reason otherwise.
+ */
+export async function findNativeAddon(): Promise<{ addon: NativeAddon; source: NativeAddonSource }> {
+  if (typeof process === 'undefined' || !process.versions?.node) {
+    throw new NativeAddonError(['the native addon needs Node.js']);
+  }
+  const [{ createRequire }, { existsSync, readFileSync }, { fileURLToPath }, { createHash }] = await Promise.all([
+    import('node:module'), import('node:fs'), import('node:url'), import('node:crypto'),
   ]);
-  const file = process.env.SENTVEC_NATIVE_ADDON || fileURLToPath(ADDON_URL);
-  if (!existsSync(file)) {
-    throw new Error(`${file} is missing: npm install builds it where cmake and a C++ compiler are available`);
+  const require = createRequire(import.meta.url);
+  const loaded = (from: NativeAddonSource['from'], file: string, addon: unknown, skipped: string[]) =>
+    ({ addon: addon as NativeAddon, source: { file, from, skipped } });
+
+  const override = process.env.SENTVEC_NATIVE_ADDON;
+  if (override) {
+    try {
+      return loaded('SENTVEC_NATIVE_ADDON', override, require(override), []);
+    } catch (error) {
+      throw new NativeAddonError([`SENTVEC_NATIVE_ADDON: cannot load ${override}: ${(error as Error).message}`]);
+    }
+  }
+
+  const skipped: string[] = [];
+  const target = await prebuildTarget();
+  const prebuild = fileURLToPath(new URL(`../../../prebuilds/${target}/sentvec.node`, import.meta.url));
+  if (process.env.SENTVEC_BUILD_FROM_SOURCE === '1') {
+    skipped.push('prebuild: skipped, SENTVEC_BUILD_FROM_SOURCE=1');
+  } else {
+    try {
+      const manifest = fileURLToPath(new URL('../../../prebuilds/manifest.json', import.meta.url));
+      if (!existsSync(manifest)) throw new Error(`${manifest} is missing (npm run prebuilds makes it)`);
+      const expected = (JSON.parse(readFileSync(manifest, 'utf8')) as { binaries: Record<string, { sha256: string } | undefined> }).binaries[target];
+      if (!expected) throw new Error(`no prebuild for ${target} in ${manifest}`);
+      if (!existsSync(prebuild)) throw new Error(`${prebuild} is missing`);
+      const sha256 = createHash('sha256').update(readFileSync(prebuild)).digest('hex');
+      if (sha256 !== expected.sha256) throw new Error(`${prebuild} has sha256 ${sha256}, the manifest says ${expected.sha256}`);
+      return loaded('prebuild', prebuild, requirePrebuild(require, target), skipped);
+    } catch (error) {
+      skipped.push(`prebuild: ${(error as Error).message}`);
+    }
+  }
+
+  const local = fileURLToPath(new URL('../../../build/Release/sentvec.node', import.meta.url));
+  if (!existsSync(local)) {
+    skipped.push(`local build: ${local} is missing; npm install builds it where no prebuild matches and cmake, a C++ compiler and the devDependencies cmake-js and node-addon-api are installed`);
+    throw new NativeAddonError(skipped);
   }
   try {
-    return createRequire(import.meta.url)(file) as NativeAddon;
+    return loaded('local build', local, require(local), skipped);
   } catch (error) {
-    throw new Error(`cannot load ${file}: ${(error as Error).message}`);
+    skipped.push(`local build: cannot load ${local}: ${(error as Error).message}`);
+    throw new NativeAddonError(skipped);
   }
+}
+
+/** The addon findNativeAddon() finds, or throws saying why none loads. */
+export async function loadNativeAddon(): Promise<NativeAddon> {
+  return (await findNativeAddon()).addon;
 }
 
 /** The kernel interface over an addon; `addon` is injectable so tests can wrap or replace it. */
