@@ -1,9 +1,8 @@
 // `npm run prebuilds`: cross-compiles the addon for every platform the package ships a binary for,
 // on one Linux x64 machine, into prebuilds/<platform>-<arch>[-musl]/sentvec.node, and writes
 // prebuilds/manifest.json with each binary's sha256, which the loader checks before loading it.
-// Toolchains (native/prebuild-tools.sh installs them): g++ for linux-x64, Debian's
-// aarch64-linux-gnu-g++ for linux-arm64, and Zig's clang (PyPI's ziglang) for musl, macOS and
-// Windows. Node-API headers and Windows' import library come from node-api-headers, so nothing is
+// Toolchain (native/prebuild-tools.sh installs it): Zig's clang (PyPI's ziglang) for every target,
+// libc++ linked in. Node-API headers and Windows' import library come from node-api-headers, so nothing is
 // downloaded here. Each kernel family is compiled once per ISA level with that level's flags, as
 // CMakeLists.txt does, so every binary keeps the run-time dispatch (no -march=native).
 // `node native/prebuild.mjs linux-x64 ...` builds only the targets named.
@@ -28,10 +27,11 @@ const ISA_FLAGS = {
   arm64: { scalar: [], neon: [] },  // NEON is part of the arm64 baseline
 };
 
-const gnuLink = ['-shared', '-pthread', '-static-libstdc++', '-static-libgcc', '-s'];
 const TARGETS = {
-  'linux-x64': { arch: 'x64', cxx: ['g++'], link: gnuLink, gcc: true },
-  'linux-arm64': { arch: 'arm64', cxx: ['aarch64-linux-gnu-g++'], link: gnuLink, gcc: true },
+  // glibc 2.28 (Debian 10, RHEL 8, Ubuntu 20.04) and later: Zig links against that version's
+  // symbols, where this machine's g++ and static libstdc++ would need its own glibc 2.36
+  'linux-x64': { arch: 'x64', cxx: [...zig, 'c++', '-target', 'x86_64-linux-gnu.2.28'], link: ['-shared', '-s'] },
+  'linux-arm64': { arch: 'arm64', cxx: [...zig, 'c++', '-target', 'aarch64-linux-gnu.2.28'], link: ['-shared', '-s'] },
   'linux-x64-musl': { arch: 'x64', cxx: [...zig, 'c++', '-target', 'x86_64-linux-musl'], link: ['-shared', '-s'] },
   'linux-arm64-musl': { arch: 'arm64', cxx: [...zig, 'c++', '-target', 'aarch64-linux-musl'], link: ['-shared', '-s'] },
   // Node resolves the napi_* symbols when it loads the addon
@@ -87,10 +87,8 @@ function compileJobs(name, target) {
     jobs.push(() => run([...target.cxx, ...COMMON, ...flags, '-c', path.join('native', `${source}.cpp`), '-o', object], `${name} ${path.basename(object)}`));
   };
   for (const [isa, flags] of Object.entries(ISA_FLAGS[target.arch])) {
-    // GCC 12's own avx512fintrin.h trips -Wmaybe-uninitialized (GCC bug 105593)
-    const quiet = target.gcc && isa === 'avx512' ? ['-Wno-maybe-uninitialized'] : [];
     for (const source of KERNEL_SOURCES) {
-      compile(source, path.join(dir, `${source}.${isa}.o`), [`-DSENTVEC_ISA_${isa.toUpperCase()}`, ...flags, ...quiet]);
+      compile(source, path.join(dir, `${source}.${isa}.o`), [`-DSENTVEC_ISA_${isa.toUpperCase()}`, ...flags]);
     }
   }
   for (const source of GLUE_SOURCES) compile(source, path.join(dir, `${source}.o`), []);

@@ -58,7 +58,13 @@ for (const [platform, { machine, libc }] of Object.entries(ELF)) {
     t.match(readelf('-h'), new RegExp(`Machine:\\s+${machine}`), `machine ${machine}`);
     const needed = [...readelf('-d').matchAll(/\(NEEDED\)\s+Shared library: \[(.+?)\]/g)].map((match) => match[1]);
     t.ok(needed.includes(libc) && !needed.some((name) => name.startsWith('libstdc++') || name.startsWith('libc++')), `needs ${needed.join(', ')}: ${libc}, and no C++ runtime`);
-    t.match(readelf('--dyn-syms'), new RegExp(`GLOBAL\\s+DEFAULT\\s+\\d+\\s+${ENTRY}$`, 'm'), `exports ${ENTRY}`);
+    const symbols = readelf('--dyn-syms');
+    t.match(symbols, new RegExp(`GLOBAL\\s+DEFAULT\\s+\\d+\\s+${ENTRY}$`, 'm'), `exports ${ENTRY}`);
+    if (libc === 'libc.so.6') {
+      // loads on glibc 2.28 (Debian 10, RHEL 8) and later: no symbol of a newer version
+      const newest = Math.max(...[...symbols.matchAll(/@GLIBC_2\.(\d+)/g)].map((match) => Number(match[1])));
+      t.ok(newest <= 28, `newest glibc symbol version asked for: 2.${newest} ≤ 2.28`);
+    }
     t.end();
   });
 }
