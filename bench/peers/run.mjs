@@ -5,7 +5,8 @@
 // Two sections: `peers` (float32, every engine) and `int8` (each engine's own int8 recipe beside
 // float32, scored on all STS-B test sentences: issue 13). A run of one section keeps the other's
 // last results in peers.json, each with its own date and load.
-// Usage: node run.mjs [--sections=peers,int8] [--engines=id,id] [--models=checkpoint,checkpoint] [--batches=1,32]
+// Usage: node run.mjs [--sections=peers,int8] [--engines=id,id] [--models=checkpoint,checkpoint]
+//   [--batches=1,32] (the int8 section's batch sizes; default 1, 8, 32, 128)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -289,7 +290,7 @@ const ggufReady = (checkpoint) => fs.existsSync(`${ggufFile(checkpoint)}.complet
 
 /** The llama.cpp engine's Python environment, built from PyPI by install-llama-cpp.sh if missing; an error message if it cannot be. */
 function ensureLlamaEnv() {
-  if (spawnSync(llamaenvPython, ['-c', 'import llama_cpp']).status === 0) return undefined;
+  if (spawnSync(llamaenvPython, ['-c', 'import llama_cpp, packaging']).status === 0) return undefined;
   log('installing llama-cpp-python (pip builds llama.cpp from source: minutes)');
   const installed = spawnSync('bash', [path.join(here, 'install-llama-cpp.sh')], { stdio: 'inherit' });
   return installed.status === 0 ? undefined : 'installing llama-cpp-python failed (see install-llama-cpp.sh above)';
