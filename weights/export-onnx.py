@@ -9,6 +9,12 @@ The graph takes input_ids, attention_mask (and token_type_ids for BERT) with dyn
 sequence axes and returns last_hidden_state only: pooling stays outside, as in sentvec.
 Every export is checked against the PyTorch model on padded inputs before it is kept.
 
+Beside onnx/model.onnx go the int8 files the peers publish for these models, each made with
+onnxruntime's dynamic quantization (int8 weights, uint8 activations quantized per call):
+onnx/model_qint8_avx512_vnni.onnx as Optimum's avx512_vnni config writes it (what
+sentence-transformers' export_dynamic_quantized_onnx_model uses) and onnx/model_quantized.onnx,
+which transformers.js loads for dtype 'q8', as its scripts/convert.py --quantize writes it.
+
 Usage: python export-onnx.py [--force] [checkpoint ...]
 """
 
@@ -21,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 import torch
+from onnxruntime.quantization import QuantType, quantize_dynamic
 from transformers import AutoModel, AutoTokenizer
 
 CHECKPOINTS = [
@@ -42,6 +49,16 @@ COPIED_FILES = [
     "1_Pooling/config.json",
 ]
 TOLERANCE = 1e-4
+# Both recipes quantize every operator type onnxruntime has an integer kernel for (MatMul with a
+# constant weight, Gather for the embeddings) with signed weights, per output channel.
+QUANTIZED = {
+    # Optimum AutoQuantizationConfig.avx512_vnni(is_static=False, per_channel=True): full 8-bit range.
+    "model_qint8_avx512_vnni.onnx": {"per_channel": True, "reduce_range": False},
+    # transformers.js scripts/convert.py: per_channel and reduce_range (7-bit weights, safe from
+    # vpmaddubsw saturation without VNNI) for every model type outside its decoder/audio list,
+    # QInt8 weights when the graph has no Conv.
+    "model_quantized.onnx": {"per_channel": True, "reduce_range": True},
+}
 # The check runs on another batch size and length than the export traced, so it proves the axes dynamic.
 EXPORT_SENTENCES = [
     "A girl is styling her hair.",
@@ -87,6 +104,7 @@ def export(name, root, force):
     stamp = f"{stamp_of(source)} torch {torch.__version__}"
     if not force and (target / ".complete").exists() and (target / ".complete").read_text() == stamp:
         print(f"export-onnx: {name} is up to date", file=sys.stderr)
+        quantize(target)
         return
 
     # Eager attention: the plainest graph, which every onnxruntime build runs the same way.
@@ -130,6 +148,25 @@ def export(name, root, force):
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     print(f"export-onnx: {name} -> {target} (max |delta| vs PyTorch {delta:.2g})", file=sys.stderr)
+    quantize(target)
+
+
+def quantize(target):
+    """Writes the int8 files of an export, again when onnxruntime changed since they were made."""
+    stamp = f"onnxruntime {onnxruntime.__version__}"
+    stamp_file = target / ".quantized"
+    if stamp_file.exists() and stamp_file.read_text() == stamp:
+        return
+    for file_name, settings in QUANTIZED.items():
+        quantize_dynamic(
+            target / "onnx" / "model.onnx",
+            target / "onnx" / file_name,
+            weight_type=QuantType.QInt8,
+            extra_options={"EnableSubgraph": True, "MatMulConstBOnly": True},
+            **settings,
+        )
+        print(f"export-onnx: {target.name} -> onnx/{file_name}", file=sys.stderr)
+    stamp_file.write_text(stamp)
 
 
 def main():

@@ -15,6 +15,11 @@ export function onnxFolder(name) {
   return path.join(weightsRoot, 'onnx', name);
 }
 
+/** llama.cpp's q8_0 conversion of a checkpoint (weights/export-gguf.sh). */
+export function ggufFile(name) {
+  return path.join(weightsRoot, 'gguf', name, 'model-q8_0.gguf');
+}
+
 const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 
 export function sentenceTransformersModules(folder) {

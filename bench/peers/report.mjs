@@ -16,16 +16,21 @@ function engineLabel(report, id) {
   return report.engines.find((engine) => engine.id === id)?.label ?? id;
 }
 
+const cell = (text) => text.replaceAll('|', '\\|');
+const machineLine = ({ cpu, isa, cores, node }) => `${cpu}${isa?.length ? ` (${isa.join(', ')})` : ''}, ${cores} cores, Node ${node}`;
+const loadLine = (loadAverage) =>
+  loadAverage
+    ? `The 1-minute load average before the timed runs was ${fixed(loadAverage.min, 1)}–${fixed(loadAverage.max, 1)}: above about 0.5, other processes shared the cores and the speeds below are lower than on an idle machine.`
+    : 'Nothing was timed.';
+
 export function renderMarkdown(report) {
   const { subsets, tolerance, threads, machine, loadAverage } = report;
   const lines = [
     '# sentvec against its peers',
     '',
-    `Measured ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, in ${report.minutes.toFixed(1)} min by \`npm run bench:peers\`.`,
+    `Measured ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machineLine(machine)}, in ${report.minutes.toFixed(1)} min by \`npm run bench:peers\`${report.int8 ? ' (section peers; the int8 section below has its own date)' : ''}.`,
     `Every engine runs with ${threads} threads in a process of its own, fp32, on STS-B test sentences (columns 6 and 7, ${subsets.sentences} sentences).`,
-    loadAverage
-      ? `The 1-minute load average before the timed runs was ${fixed(loadAverage.min, 1)}–${fixed(loadAverage.max, 1)}: above about 0.5, other processes shared the cores and the speeds below are lower than on an idle machine.`
-      : 'Nothing was timed.',
+    loadLine(loadAverage),
     '',
     'How each number is made:',
     `- **max |Δ|**: largest difference of any vector component from sentence-transformers on the first ${subsets.check} sentences at batch 32; ⚠ marks more than ${tolerance}. Checked before timing; a flagged engine is still timed.`,
@@ -43,7 +48,7 @@ export function renderMarkdown(report) {
     for (const entry of model.results) {
       const label = engineLabel(report, entry.engine);
       if (entry.error && entry.maxAbsDelta === undefined) {
-        lines.push(`| ${label} | not run: ${entry.error.replaceAll('|', '\\|')} |||||||||`);
+        lines.push(`| ${label} | not run: ${cell(entry.error)} |||||||||`);
         continue;
       }
       const speeds = BATCH_SIZES.map((batchSize) => rate(entry.sentencesPerSecond?.[batchSize]));
@@ -63,7 +68,7 @@ export function renderMarkdown(report) {
     lines.push(`| model | ${engines.map((engine) => engine.label).join(' | ')} |`);
     lines.push(`| --- |${engines.map(() => ' ---: |').join('')}`);
     for (const row of report.oneThread) {
-      const cells = engines.map((engine) => (row.errors[engine.id] ? `not run: ${row.errors[engine.id].replaceAll('|', '\\|')}` : rate(row.sentencesPerSecond[engine.id])));
+      const cells = engines.map((engine) => (row.errors[engine.id] ? `not run: ${cell(row.errors[engine.id])}` : rate(row.sentencesPerSecond[engine.id])));
       lines.push(`| ${row.label} | ${cells.join(' | ')} |`);
     }
     lines.push('');
@@ -85,6 +90,8 @@ export function renderMarkdown(report) {
     lines.push('');
   }
 
+  if (report.int8) lines.push(...int8Markdown(report.int8));
+
   lines.push('## Installed size', '', 'What each engine needs on disk besides the model files: the package and everything it pulls in, as installed here.', '');
   lines.push('| engine | installed MB |', '| --- | ---: |');
   for (const engine of report.engines) {
@@ -101,10 +108,70 @@ export function renderMarkdown(report) {
   return lines.join('\n');
 }
 
+function int8Markdown(section) {
+  const { subsets, threads } = section;
+  const engine = (id) => section.engines.find((candidate) => candidate.id === id) ?? { label: id };
+  const lines = [
+    '## int8 against fp32',
+    '',
+    `Measured ${section.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machineLine(section.machine)}, in ${section.minutes.toFixed(1)} min by \`npm run bench:peers\` (section int8).`,
+    loadLine(section.loadAverage),
+    `Each engine runs its own int8 recipe (see the notes), with ${threads} threads in a process of its own, and encodes all ${subsets.sentences} STS-B test sentences (${subsets.pairs} pairs) at batch 32:`,
+    `- **Spearman ×100**: of the cosine of each pair's two vectors against the gold similarity scores.`,
+    `- **mean cos / 1st pct**: cosine of each sentence's vector to its fp32 vector from ${section.reference.label}: the mean and the 1st percentile over the ${subsets.sentences} sentences.`,
+    `- **sentences/s**: batch 1 over the first ${subsets.latency} sentences, larger batches over the first ${subsets.throughput}, after one untimed batch of each size.`,
+    `- **peak RSS**: of the process that loads the model and encodes the ${subsets.sentences} sentences.`,
+    '',
+  ];
+  const batchSizes = subsets.batchSizes.map(String);
+  for (const model of section.models) {
+    lines.push(`### ${model.label}`, '');
+    if (model.error) {
+      lines.push(`Not run: ${model.error}.`, '');
+      continue;
+    }
+    lines.push(`| engine | weights | STS-B Spearman ×100 | mean cos | 1st pct | ${batchSizes.map((batchSize, index) => (index === 0 ? `sent/s b${batchSize}` : `b${batchSize}`)).join(' | ')} | peak RSS MB |`);
+    lines.push(`| --- | --- | ---: | ---: | ---: |${batchSizes.map(() => ' ---: |').join('')} ---: |`);
+    const untimed = batchSizes.map(() => '–').join(' | ');
+    lines.push(`| ${section.reference.label} | fp32 (reference) | ${fixed(model.reference.spearman, 2)} | 1 | 1 | ${untimed} | ${megabytes(model.reference.peakRssBytes)} |`);
+    for (const entry of model.results) {
+      const { label, weights } = engine(entry.engine);
+      if (entry.spearman === undefined) {
+        lines.push(`| ${label} | ${weights} | not run: ${cell(entry.error ?? 'no result')} ||||${batchSizes.map(() => '|').join('')}`);
+        continue;
+      }
+      const speeds = batchSizes.map((batchSize) => rate(entry.sentencesPerSecond?.[batchSize]));
+      lines.push(`| ${label} | ${weights} | ${fixed(entry.spearman, 2)} | ${fixed(entry.meanCosine, 5)} | ${fixed(entry.p1Cosine, 5)} | ${speeds.join(' | ')} | ${megabytes(entry.peakRssBytes)} |`);
+    }
+    const unfinished = model.results.filter((entry) => entry.error && entry.spearman !== undefined);
+    if (unfinished.length > 0) lines.push('', ...unfinished.map((entry) => `Scored but not timed: ${entry.error}.`));
+    lines.push('');
+  }
+  lines.push(
+    'Notes:',
+    '- sentvec int8: `load(dir, { dtype: \'int8\' })`, the Linear layers in q8_0 blocks of 32 (weights quantized at load, activations per token); the wasm backend is the SIMD module (Node 20 runs relaxed SIMD only behind a flag).',
+    '- onnxruntime int8: `onnx/model_qint8_avx512_vnni.onnx`, onnxruntime.quantization.quantize_dynamic of the fp32 export as Optimum\'s avx512_vnni config makes it (QInt8 weights per output channel, full range; QUInt8 activations quantized per call): the file sentence-transformers\' export_dynamic_quantized_onnx_model writes.',
+    '- transformers.js q8: `dtype: \'q8\'` loads `onnx/model_quantized.onnx`, made as transformers.js\'s scripts/convert.py --quantize makes it for BERT and MPNet (per channel, reduce_range: 7-bit QInt8 weights; QUInt8 activations).',
+    '- llama.cpp: the checkpoint converted by the convert_hf_to_gguf.py of the pinned llama-cpp-python\'s llama.cpp to q8_0, pooling from the checkpoint\'s modules.json, vectors normalized as the Normalize module does; 512-token context and batch; built from source with GGML_NATIVE.',
+    '',
+  );
+  return lines;
+}
+
 const escapeXml = (text) => text.replace(/[<>&"]/g, (character) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[character]);
 
 export function renderSvg(report) {
-  const timed = report.models.filter((model) => model.timed);
+  // One panel per timed model of each section: a title and, per engine, its speeds by batch size.
+  const panels = [
+    ...report.models.filter((model) => model.timed).map((model) => ({
+      title: `${model.label}: sentences/s`,
+      rows: model.results.map((entry) => ({ label: `${entry.engine}${entry.flagged ? ` ⚠ |Δ| > ${report.tolerance}` : ''}`, speeds: entry.sentencesPerSecond })),
+    })),
+    ...(report.int8?.models ?? []).map((model) => ({
+      title: `${model.label}, int8 against fp32 (${report.int8.startedAt.slice(0, 10)}): sentences/s`,
+      rows: model.results.map((entry) => ({ label: entry.engine, speeds: entry.sentencesPerSecond })),
+    })),
+  ];
   const width = 900;
   const labelWidth = 230;
   const plotWidth = width - labelWidth - 70;
@@ -120,19 +187,18 @@ export function renderSvg(report) {
     parts.push(`<text x="${x + 18}" y="44">batch ${batchSize}</text>`);
   });
 
-  for (const model of timed) {
-    const measured = model.results.filter((entry) => entry.sentencesPerSecond);
-    const maximum = Math.max(1, ...measured.flatMap((entry) => Object.values(entry.sentencesPerSecond)));
-    parts.push(`<text x="10" y="${y + 20}" font-weight="bold" font-size="14">${escapeXml(model.label)}: sentences/s</text>`);
+  for (const panel of panels) {
+    const maximum = Math.max(1, ...panel.rows.flatMap((row) => Object.values(row.speeds ?? {})));
+    parts.push(`<text x="10" y="${y + 20}" font-weight="bold" font-size="14">${escapeXml(panel.title)}</text>`);
     y += panelHeaderHeight;
-    for (const entry of model.results) {
-      const label = `${entry.engine}${entry.flagged ? ` ⚠ |Δ| > ${report.tolerance}` : ''}`;
-      parts.push(`<text x="${labelWidth - 8}" y="${y + groupHeight / 2}" text-anchor="end">${escapeXml(label)}</text>`);
-      if (!entry.sentencesPerSecond) {
+    for (const row of panel.rows) {
+      parts.push(`<text x="${labelWidth - 8}" y="${y + groupHeight / 2}" text-anchor="end">${escapeXml(row.label)}</text>`);
+      if (!row.speeds) {
         parts.push(`<text x="${labelWidth}" y="${y + groupHeight / 2}" fill="#888">not timed</text>`);
       } else {
         BATCH_SIZES.forEach((batchSize, index) => {
-          const value = entry.sentencesPerSecond[batchSize];
+          const value = row.speeds[batchSize];
+          if (value === undefined) return;
           const barY = y + 4 + index * barHeight;
           const barWidth = (value / maximum) * plotWidth;
           parts.push(`<rect x="${labelWidth}" y="${barY}" width="${barWidth.toFixed(1)}" height="${barHeight - 2}" fill="${BAR_COLORS[index]}"/>`);
@@ -144,11 +210,14 @@ export function renderSvg(report) {
     y += 10;
   }
 
-  const busy = report.loadAverage?.max > 1 ? ' (a busy machine: speeds are low and noisy)' : '';
-  const load = report.loadAverage ? `; load average ${fixed(report.loadAverage.min, 1)}–${fixed(report.loadAverage.max, 1)}${busy}` : '';
-  const caption = `${report.threads} threads each, fp32, STS-B test sentences; ${report.machine.cpu}, ${report.machine.cores} cores${load}. Details: peers.md`;
-  parts.push(`<text x="10" y="${y + 14}" font-size="11" fill="#555">${escapeXml(caption)}</text>`);
-  const height = y + 28;
+  const caption = (section, what) => {
+    const busy = section.loadAverage?.max > 1 ? ' (a busy machine: speeds are low and noisy)' : '';
+    const load = section.loadAverage ? `; load average ${fixed(section.loadAverage.min, 1)}–${fixed(section.loadAverage.max, 1)}${busy}` : '';
+    return `${section.startedAt.slice(0, 10)}: ${section.threads} threads each, ${what}, STS-B test sentences; ${section.machine.cpu}, ${section.machine.cores} cores${load}.`;
+  };
+  const captions = [caption(report, 'fp32'), ...(report.int8 ? [caption(report.int8, 'int8 and fp32')] : []), 'Details: peers.md'];
+  captions.forEach((text, index) => parts.push(`<text x="10" y="${y + 14 + 15 * index}" font-size="11" fill="#555">${escapeXml(text)}</text>`));
+  const height = y + 14 + 15 * captions.length;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,

@@ -2,19 +2,25 @@
 // bench/results/peers.{md,svg,json}. Every measurement runs in a fresh child process per engine
 // (worker.mjs / worker.py) so that peak RSS and cold start belong to that engine alone, and every
 // engine's vectors are checked against sentence-transformers before it is timed.
-// Usage: node run.mjs [--engines=id,id] [--models=checkpoint,checkpoint]
+// Two sections: `peers` (float32, every engine) and `int8` (each engine's own int8 recipe beside
+// float32, scored on all STS-B test sentences: issue 13). A run of one section keeps the other's
+// last results in peers.json, each with its own date and load.
+// Usage: node run.mjs [--sections=peers,int8] [--engines=id,id] [--models=checkpoint,checkpoint]
+//   [--batches=1,32] (the int8 section's batch sizes; default 1, 8, 32, 128)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkpointFolder, onnxFolder } from './checkpoint.mjs';
+import { spearman } from '../../dist/test/goldens.js';
+import { checkpointFolder, ggufFile, onnxFolder, sentenceTransformersModules } from './checkpoint.mjs';
 import { renderMarkdown, renderSvg } from './report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
 const resultsDir = path.join(repoRoot, 'bench/results');
 const refenvPython = path.join(process.env.SENTVEC_REFENV ?? path.join(os.homedir(), '.cache/sentvec/refenv'), 'bin/python');
+const llamaenvPython = path.join(process.env.SENTVEC_LLAMAENV ?? path.join(os.homedir(), '.cache/sentvec/llamaenv'), 'bin/python');
 const stsbFile = process.env.SENTVEC_STSB ?? path.join(repoRoot, 'test/data/stsbenchmark/sts-test.csv');
 
 const THREADS = 2;
@@ -39,9 +45,9 @@ const MODELS = [
 
 const peerVersion = (name) => JSON.parse(fs.readFileSync(path.join(here, 'node_modules', name, 'package.json'), 'utf8')).version;
 const ENGINES = [
-  { id: 'sentence-transformers', python: true },
-  { id: 'sentvec-native', driver: 'sentvec', backend: 'native' },
-  { id: 'sentvec-wasm', driver: 'sentvec', backend: 'wasm' },
+  { id: 'sentence-transformers', python: 'sentence-transformers' },
+  { id: 'sentvec-native', driver: 'sentvec', options: { backend: 'native' } },
+  { id: 'sentvec-wasm', driver: 'sentvec', options: { backend: 'wasm' } },
   { id: 'transformers-js', driver: 'transformers-js', needsOnnx: true, packages: ['@huggingface/transformers'] },
   { id: 'onnxruntime-node', driver: 'onnxruntime-node', needsOnnx: true, packages: ['onnxruntime-node', '@huggingface/tokenizers'] },
   { id: 'onnxruntime-web', driver: 'onnxruntime-web', needsOnnx: true, packages: ['onnxruntime-web', '@huggingface/tokenizers'] },
@@ -51,11 +57,37 @@ const ENGINES = [
 // relaxed-SIMD modules, onnxruntime-web, and sentvec native for scale.
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 const ONE_THREAD = [
-  { id: 'sentvec-wasm-simd', label: 'sentvec wasm, SIMD', driver: 'sentvec', backend: 'wasm', env: { SENTVEC_WASM: 'simd' } },
+  { id: 'sentvec-wasm-simd', label: 'sentvec wasm, SIMD', driver: 'sentvec', options: { backend: 'wasm' }, env: { SENTVEC_WASM: 'simd' } },
   // Node 20 validates relaxed SIMD only behind a V8 flag; later V8s (Node 22, Chrome, Deno) by default.
-  { id: 'sentvec-wasm-relaxed', label: 'sentvec wasm, relaxed SIMD', driver: 'sentvec', backend: 'wasm', env: { SENTVEC_WASM: 'relaxed' }, nodeFlags: [RELAXED_FLAG] },
+  { id: 'sentvec-wasm-relaxed', label: 'sentvec wasm, relaxed SIMD', driver: 'sentvec', options: { backend: 'wasm' }, env: { SENTVEC_WASM: 'relaxed' }, nodeFlags: [RELAXED_FLAG] },
   { id: 'onnxruntime-web', label: 'onnxruntime-web (WASM)', driver: 'onnxruntime-web', needsOnnx: true },
-  { id: 'sentvec-native', label: 'sentvec native', driver: 'sentvec', backend: 'native' },
+  { id: 'sentvec-native', label: 'sentvec native', driver: 'sentvec', options: { backend: 'native' } },
+];
+
+// The int8 section: real checkpoints, so that STS-B scores mean something.
+const INT8_MODELS = [
+  { checkpoint: 'all-MiniLM-L6-v2', label: 'all-MiniLM-L6-v2' },
+  { checkpoint: 'all-mpnet-base-v2', label: 'all-mpnet-base-v2' },
+];
+const INT8_SUBSETS = { throughput: 256, latency: 64 };
+const variant = (id, fields) => {
+  const base = ENGINES.find((engine) => engine.id === id);
+  return { ...base, ...fields, options: { ...base.options, ...fields.options } };
+};
+const llamaCpp = (fields) => ({ python: 'llama-cpp', needsGguf: true, weights: 'q8_0 GGUF (convert_hf_to_gguf.py)', ...fields });
+// Each int8 engine with its own recommended recipe (weights/export-onnx.py, weights/export-gguf.sh
+// say where each comes from), beside the float32 run of the same engine where there is one.
+const INT8_ENGINES = [
+  variant('sentvec-native', { weights: 'fp32' }),
+  variant('sentvec-native', { id: 'sentvec-native-int8', weights: 'int8 (q8_0 blocks, quantized at load)', options: { dtype: 'int8' } }),
+  variant('sentvec-wasm', { weights: 'fp32' }),
+  variant('sentvec-wasm', { id: 'sentvec-wasm-int8', weights: 'int8 (q8_0 blocks, quantized at load)', options: { dtype: 'int8' } }),
+  variant('onnxruntime-node', { weights: 'fp32' }),
+  variant('onnxruntime-node', { id: 'onnxruntime-node-int8', weights: 'int8 dynamic, per channel (Optimum avx512_vnni)', options: { file: 'model_qint8_avx512_vnni.onnx' } }),
+  variant('onnxruntime-web', { id: 'onnxruntime-web-int8', weights: 'int8 dynamic, per channel (Optimum avx512_vnni)', options: { file: 'model_qint8_avx512_vnni.onnx' } }),
+  variant('transformers-js', { id: 'transformers-js-q8', weights: "q8 (its convert.py: per channel, 7-bit weights)", options: { dtype: 'q8' } }),
+  llamaCpp({ id: 'llama-cpp-q8_0', weights: 'q8_0 GGUF, flash attention on', options: { flashAttention: true } }),
+  llamaCpp({ id: 'llama-cpp-q8_0-no-fa', weights: 'q8_0 GGUF, flash attention off', options: { flashAttention: false } }),
 ];
 
 function option(name) {
@@ -63,21 +95,27 @@ function option(name) {
   return arg ? arg.slice(name.length + 3).split(',') : undefined;
 }
 
-function readSentences() {
-  // Columns 6 and 7 are the sentence pair; some rows carry two more source columns after them.
+/** STS-B test pairs: column 5 is the gold score, 6 and 7 the sentences; some rows carry two more source columns. */
+function readPairs() {
   return fs
     .readFileSync(stsbFile, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .flatMap((line) => line.split('\t').slice(5, 7));
+    .map((line) => line.split('\t'))
+    .map((columns) => ({ score: Number(columns[4]), sentences: columns.slice(5, 7) }));
 }
 
 function workerCommand(engine, spec) {
   if (engine.python) {
     const folder = spec.checkpoint && checkpointFolder(spec.checkpoint);
-    return [refenvPython, [path.join(here, 'worker.py'), JSON.stringify({ ...spec, folder })]];
+    const pythonSpec = { ...spec, ...engine.options, engine: engine.python, folder };
+    if (engine.python === 'llama-cpp') {
+      if (spec.checkpoint) Object.assign(pythonSpec, { gguf: ggufFile(spec.checkpoint), normalize: sentenceTransformersModules(folder).normalize });
+      return [llamaenvPython, [path.join(here, 'worker.py'), JSON.stringify(pythonSpec)]];
+    }
+    return [refenvPython, [path.join(here, 'worker.py'), JSON.stringify(pythonSpec)]];
   }
-  return [process.execPath, [...(engine.nodeFlags ?? []), path.join(here, 'worker.mjs'), JSON.stringify({ ...spec, engine: engine.driver, backend: engine.backend })]];
+  return [process.execPath, [...(engine.nodeFlags ?? []), path.join(here, 'worker.mjs'), JSON.stringify({ ...spec, engine: engine.driver, options: engine.options })]];
 }
 
 const childEnv = {
@@ -119,7 +157,7 @@ function runWorker(engine, spec) {
 
 function lastErrorLine(stderr) {
   const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
-  return lines.findLast((line) => /error|not available|cannot|unavailable/i.test(line)) ?? lines.at(-1);
+  return lines.findLast((line) => /error|not available|cannot|unavailable|not supported/i.test(line)) ?? lines.at(-1);
 }
 
 function maxAbsDelta(fileA, fileB) {
@@ -129,6 +167,32 @@ function maxAbsDelta(fileA, fileB) {
   let delta = 0;
   for (let i = 0; i < a.length; i++) delta = Math.max(delta, Math.abs(a[i] - b[i]));
   return delta;
+}
+
+const readVectors = (file) => new Float32Array(fs.readFileSync(file).buffer.slice(0));
+
+/** Cosine of row i of `a` with row i of `b`, both `count` rows of one width. */
+function rowCosines(a, b, count) {
+  if (a.length !== b.length) throw new Error(`vectors differ in size: ${a.length} vs ${b.length} values`);
+  const C = a.length / count;
+  return Array.from({ length: count }, (_, i) => {
+    let dot = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let c = i * C; c < (i + 1) * C; c++) {
+      dot += a[c] * b[c];
+      aa += a[c] * a[c];
+      bb += b[c] * b[c];
+    }
+    return dot / Math.sqrt(aa * bb);
+  });
+}
+
+/** STS-B Spearman ×100 of the cosine of each pair's two vectors (sentence 1, sentence 2, in pair order) against the gold scores. */
+function stsSpearman(vectors, pairs) {
+  const sentence = (i) => vectors.subarray((i * vectors.length) / (2 * pairs.length), ((i + 1) * vectors.length) / (2 * pairs.length));
+  const scores = pairs.map((_, i) => rowCosines(sentence(2 * i), sentence(2 * i + 1), 1)[0]);
+  return spearman(scores, pairs.map((pair) => pair.score)) * 100;
 }
 
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
@@ -179,69 +243,102 @@ async function engineFacts(engine) {
   if (engine.python) {
     const { result } = await runWorker(engine, { task: 'size' });
     const { versions } = result;
-    return {
-      label: `sentence-transformers ${versions['sentence-transformers']} (PyTorch ${versions.torch}, transformers ${versions.transformers})`,
-      installedBytes: result.installedBytes,
-      cudaLibraryBytes: result.cudaLibraryBytes,
-    };
+    const label = engine.python === 'llama-cpp'
+      ? `llama-cpp-python ${versions['llama-cpp-python']} (llama.cpp, built here from the sdist)`
+      : `sentence-transformers ${versions['sentence-transformers']} (PyTorch ${versions.torch}, transformers ${versions.transformers})`;
+    return { label, installedBytes: result.installedBytes, cudaLibraryBytes: result.cudaLibraryBytes };
   }
   if (engine.driver === 'sentvec') {
     const version = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version;
-    return { label: `sentvec ${version} (${engine.backend})`, installedBytes: sentvecBytes() };
+    return { label: `sentvec ${version} (${engine.options.backend})`, installedBytes: sentvecBytes() };
   }
   const labels = {
     'transformers-js': `@huggingface/transformers ${peerVersion('@huggingface/transformers')} (onnxruntime-node)`,
     'onnxruntime-node': `onnxruntime-node ${peerVersion('onnxruntime-node')} + tokenizers.js`,
     'onnxruntime-web': `onnxruntime-web ${peerVersion('onnxruntime-web')} (WASM) + tokenizers.js`,
   };
-  return { label: labels[engine.id], installedBytes: npmClosureBytes(engine.packages, here) };
+  return { label: labels[engine.driver], installedBytes: npmClosureBytes(engine.packages, here) };
 }
 
-function ensureOnnxExports(models) {
-  const missing = models.filter((model) => !fs.existsSync(path.join(onnxFolder(model.checkpoint), '.complete')));
-  if (missing.length === 0) return undefined;
-  console.error(`bench:peers: exporting ${missing.map((model) => model.checkpoint).join(', ')} to ONNX`);
-  const exported = spawnSync('bash', [path.join(repoRoot, 'weights/export-onnx.sh'), ...missing.map((model) => model.checkpoint)], { stdio: 'inherit' });
-  return exported.status === 0 ? undefined : 'the ONNX export failed (see weights/export-onnx.sh above)';
+async function describeEngines(engines) {
+  const described = [];
+  for (const engine of engines) {
+    try {
+      described.push({ id: engine.id, ...(await engineFacts(engine)), weights: engine.weights });
+    } catch (error) {
+      described.push({ id: engine.id, label: engine.id, weights: engine.weights, error: error.message });
+    }
+  }
+  return described;
+}
+
+/** Runs a preparation script for the checkpoints that lack its output; answers the checkpoints it failed for, with why. */
+function prepare(script, models, isReady) {
+  const missing = models.filter((model) => !isReady(model.checkpoint));
+  const failures = new Map();
+  for (const model of missing) {
+    log(`${model.checkpoint}: ${path.basename(script)}`);
+    const run = spawnSync('bash', [script, model.checkpoint], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
+    process.stderr.write(run.stderr ?? '');
+    if (run.status !== 0) failures.set(model.checkpoint, `${path.basename(script)} failed: ${lastErrorLine(run.stderr ?? '') ?? `exit code ${run.status}`}`);
+  }
+  return failures;
+}
+
+const onnxReady = (checkpoint) => ['.complete', '.quantized'].every((stamp) => fs.existsSync(path.join(onnxFolder(checkpoint), stamp)));
+const ggufReady = (checkpoint) => fs.existsSync(`${ggufFile(checkpoint)}.complete`);
+
+/** The llama.cpp engine's Python environment, built from PyPI by install-llama-cpp.sh if missing; an error message if it cannot be. */
+function ensureLlamaEnv() {
+  if (spawnSync(llamaenvPython, ['-c', 'import llama_cpp, packaging']).status === 0) return undefined;
+  log('installing llama-cpp-python (pip builds llama.cpp from source: minutes)');
+  const installed = spawnSync('bash', [path.join(here, 'install-llama-cpp.sh')], { stdio: 'inherit' });
+  return installed.status === 0 ? undefined : 'installing llama-cpp-python failed (see install-llama-cpp.sh above)';
 }
 
 const log = (message) => console.error(`bench:peers: ${message}`);
 
-async function main() {
-  const engines = ENGINES.filter((engine) => !option('engines') || option('engines').includes(engine.id));
-  const models = MODELS.filter((model) => !option('models') || option('models').includes(model.checkpoint));
-  const unfetched = models.filter((model) => !fs.existsSync(path.join(checkpointFolder(model.checkpoint), '.complete')));
-  if (unfetched.length > 0) {
-    log(`missing checkpoints ${unfetched.map((model) => model.checkpoint).join(', ')}: run \`bash weights/fetch.sh\` first`);
-    return;
-  }
-  const onnxProblem = ensureOnnxExports(models);
-  const sentences = readSentences();
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-peers-'));
-  const sentencesFile = path.join(scratch, 'sentences.json');
-  fs.writeFileSync(sentencesFile, JSON.stringify(sentences));
-
+/** What every section's report opens with, the load average seen before each timed run, and the closing figures. */
+function openSection() {
   const startedAt = new Date();
   const loadAverages = [];
+  return {
+    header: { startedAt: startedAt.toISOString(), machine: machine(), threads: THREADS },
+    beforeTimedRun: () => loadAverages.push(os.loadavg()[0]),
+    close: (report) => ({
+      ...report,
+      loadAverage: loadAverages.length > 0 ? { min: Math.min(...loadAverages), max: Math.max(...loadAverages) } : undefined,
+      minutes: (Date.now() - startedAt.getTime()) / 60000,
+    }),
+  };
+}
+
+/** The engines and models of a list that --engines and --models select. */
+const selected = (list, name, key) => list.filter((item) => !option(name) || option(name).includes(item[key]));
+
+function machine() {
+  // The int8 kernels each engine picks depend on these extensions, so the report names them.
+  const flags = fs.existsSync('/proc/cpuinfo') ? (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/) ?? []) : [];
+  const isa = ['avx2', 'fma', 'avx512f', 'avx512bw', 'avx512_vnni', 'avx_vnni', 'avx512_bf16'].filter((flag) => flags.includes(flag));
+  return { cpu: os.cpus()[0]?.model ?? 'unknown', isa, cores: os.cpus().length, node: process.version };
+}
+
+async function peersSection(context) {
+  const { pairs, scratch, sentencesFile } = context;
+  const sentences = pairs.flatMap((pair) => pair.sentences);
+  const engines = selected(ENGINES, 'engines', 'id');
+  const models = selected(MODELS, 'models', 'checkpoint');
+  const onnxFailures = prepare(path.join(repoRoot, 'weights/export-onnx.sh'), models, onnxReady);
+  const section = openSection();
   const report = {
-    startedAt: startedAt.toISOString(),
-    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version },
-    threads: THREADS,
+    ...section.header,
     tolerance: TOLERANCE,
     subsets: { ...SUBSETS, sentences: sentences.length },
-    engines: [],
+    engines: await describeEngines(engines),
     models: [],
   };
 
-  for (const engine of engines) {
-    try {
-      report.engines.push({ id: engine.id, ...(await engineFacts(engine)) });
-    } catch (error) {
-      report.engines.push({ id: engine.id, label: engine.id, error: error.message });
-    }
-  }
-
-  const reference = engines.find((engine) => engine.python) ?? ENGINES[0];
+  const reference = engines.find((engine) => engine.id === 'sentence-transformers') ?? ENGINES[0];
   for (const model of models) {
     const base = { checkpoint: model.checkpoint, threads: THREADS, sentencesFile };
     const checkFile = path.join(scratch, `check-${model.checkpoint}.json`);
@@ -258,8 +355,8 @@ async function main() {
     for (const engine of engines) {
       const entry = { engine: engine.id };
       modelReport.results.push(entry);
-      if (engine.needsOnnx && onnxProblem) {
-        entry.error = onnxProblem;
+      if (engine.needsOnnx && onnxFailures.has(model.checkpoint)) {
+        entry.error = onnxFailures.get(model.checkpoint);
         continue;
       }
       try {
@@ -274,7 +371,7 @@ async function main() {
         if (!model.timed) continue;
 
         log(`${model.checkpoint}: ${engine.id}: timing`);
-        loadAverages.push(os.loadavg()[0]);
+        section.beforeTimedRun();
         const batches = [[1, SUBSETS.latency], ...[8, 32, 128].map((batchSize) => [batchSize, SUBSETS.throughput])];
         const { result: timing } = await runWorker(engine, { ...base, task: 'timing', batches });
         entry.sentencesPerSecond = timing.throughput;
@@ -298,9 +395,9 @@ async function main() {
       report.oneThread.push(row);
       for (const engine of ONE_THREAD) {
         try {
-          if (engine.needsOnnx && onnxProblem) throw new Error(onnxProblem);
+          if (engine.needsOnnx && onnxFailures.has(model.checkpoint)) throw new Error(onnxFailures.get(model.checkpoint));
           log(`${model.checkpoint}: ${engine.id}: one thread, batch 32`);
-          loadAverages.push(os.loadavg()[0]);
+          section.beforeTimedRun();
           const spec = { checkpoint: model.checkpoint, threads: 1, sentencesFile, task: 'timing', batches: [[32, SUBSETS.throughput]] };
           const { result } = await runWorker(engine, spec);
           row.sentencesPerSecond[engine.id] = result.throughput[32];
@@ -313,14 +410,122 @@ async function main() {
     report.oneThreadEngines = ONE_THREAD.map(({ id, label }) => ({ id, label }));
   }
 
-  if (loadAverages.length > 0) report.loadAverage = { min: Math.min(...loadAverages), max: Math.max(...loadAverages) };
-  report.minutes = (Date.now() - startedAt.getTime()) / 60000;
+  return section.close(report);
+}
+
+/**
+ * Each engine encodes every STS-B test sentence at batch 32 (its peak RSS is taken there); the
+ * vectors give the STS-B Spearman and the cosine of each sentence to sentence-transformers' float32
+ * vector. Every engine is scored before any is timed, so that the timed runs sit together.
+ */
+async function int8Section(context) {
+  const { pairs, scratch, sentencesFile } = context;
+  const engines = selected(INT8_ENGINES, 'engines', 'id');
+  const models = selected(INT8_MODELS, 'models', 'checkpoint');
+  const batchSizes = (option('batches') ?? ['1', '8', '32', '128']).map(Number);
+  const onnxFailures = engines.some((engine) => engine.needsOnnx) ? prepare(path.join(repoRoot, 'weights/export-onnx.sh'), models, onnxReady) : new Map();
+  const llamaProblem = engines.some((engine) => engine.needsGguf) ? ensureLlamaEnv() : undefined;
+  const ggufFailures = engines.some((engine) => engine.needsGguf) ? prepare(path.join(repoRoot, 'weights/export-gguf.sh'), models, ggufReady) : new Map();
+  const reference = ENGINES.find((engine) => engine.id === 'sentence-transformers');
+  const section = openSection();
+  const report = {
+    ...section.header,
+    subsets: { ...INT8_SUBSETS, sentences: 2 * pairs.length, pairs: pairs.length, batchSizes },
+    reference: (await describeEngines([reference]))[0],
+    engines: await describeEngines(engines),
+    models: [],
+  };
+
+  const base = (model) => ({ checkpoint: model.checkpoint, threads: THREADS, sentencesFile });
+  for (const model of models) {
+    const vectorsSpec = (id) => ({ ...base(model), task: 'vectors', batchSize: 32, vectorsFile: path.join(scratch, `int8-${model.checkpoint}-${id}.f32`) });
+    const modelReport = { checkpoint: model.checkpoint, label: model.label, results: [] };
+    report.models.push(modelReport);
+
+    log(`${model.checkpoint}: int8: reference vectors from sentence-transformers`);
+    const referenceRun = await runWorker(reference, vectorsSpec(reference.id)).catch((error) => error);
+    if (referenceRun instanceof Error) {
+      modelReport.error = `no reference vectors: ${referenceRun.message}`;
+      log(modelReport.error);
+      continue;
+    }
+    const referenceVectors = readVectors(vectorsSpec(reference.id).vectorsFile);
+    modelReport.reference = { spearman: stsSpearman(referenceVectors, pairs), peakRssBytes: referenceRun.result.peakRssBytes };
+
+    for (const engine of engines) {
+      const entry = { engine: engine.id };
+      modelReport.results.push(entry);
+      const problem = (engine.needsOnnx && onnxFailures.get(model.checkpoint)) || (engine.needsGguf && (llamaProblem ?? ggufFailures.get(model.checkpoint)));
+      if (problem) {
+        entry.error = problem;
+        continue;
+      }
+      try {
+        log(`${model.checkpoint}: ${engine.id}: all STS-B sentences`);
+        const { result: checked } = await runWorker(engine, vectorsSpec(engine.id));
+        const vectors = readVectors(vectorsSpec(engine.id).vectorsFile);
+        const cosines = rowCosines(vectors, referenceVectors, 2 * pairs.length);
+        entry.peakRssBytes = checked.peakRssBytes;
+        entry.spearman = stsSpearman(vectors, pairs);
+        entry.meanCosine = cosines.reduce((sum, cosine) => sum + cosine, 0) / cosines.length;
+        entry.p1Cosine = percentile(cosines, 1);
+      } catch (error) {
+        entry.error = error.message;
+        log(error.message);
+      }
+    }
+  }
+
+  const batches = batchSizes.map((batchSize) => [batchSize, batchSize === 1 ? INT8_SUBSETS.latency : INT8_SUBSETS.throughput]);
+  for (const [index, model] of models.entries()) {
+    for (const entry of report.models[index].results.filter((result) => result.spearman !== undefined)) {
+      try {
+        log(`${model.checkpoint}: ${entry.engine}: timing`);
+        section.beforeTimedRun();
+        const engine = engines.find((candidate) => candidate.id === entry.engine);
+        const { result: timing } = await runWorker(engine, { ...base(model), task: 'timing', batches });
+        entry.sentencesPerSecond = timing.throughput;
+      } catch (error) {
+        entry.error = error.message;
+        log(error.message);
+      }
+    }
+  }
+
+  return section.close(report);
+}
+
+async function main() {
+  const sections = option('sections') ?? ['peers', 'int8'];
+  const unknown = sections.filter((section) => !['peers', 'int8'].includes(section));
+  if (unknown.length > 0) throw new Error(`unknown section ${unknown.join(', ')}; expected peers, int8`);
+  const wanted = [...(sections.includes('peers') ? MODELS : []), ...(sections.includes('int8') ? INT8_MODELS : [])];
+  const unfetched = [...new Set(wanted.map((model) => model.checkpoint))]
+    .filter((checkpoint) => !option('models') || option('models').includes(checkpoint))
+    .filter((checkpoint) => !fs.existsSync(path.join(checkpointFolder(checkpoint), '.complete')));
+  if (unfetched.length > 0) {
+    log(`missing checkpoints ${unfetched.join(', ')}: run \`bash weights/fetch.sh\` first`);
+    return;
+  }
+  const pairs = readPairs();
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sentvec-peers-'));
+  const sentencesFile = path.join(scratch, 'sentences.json');
+  fs.writeFileSync(sentencesFile, JSON.stringify(pairs.flatMap((pair) => pair.sentences)));
+  const context = { pairs, scratch, sentencesFile };
+
+  const started = Date.now();
+  const resultsFile = path.join(resultsDir, 'peers.json');
+  const previous = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : {};
+  const { int8: previousInt8, ...previousPeers } = previous;
+  const peers = sections.includes('peers') ? await peersSection(context) : previousPeers;
+  const int8 = sections.includes('int8') ? await int8Section(context) : previousInt8;
+  const report = { ...peers, ...(int8 ? { int8 } : {}) };
   fs.mkdirSync(resultsDir, { recursive: true });
-  fs.writeFileSync(path.join(resultsDir, 'peers.json'), `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(path.join(resultsDir, 'peers.md'), renderMarkdown(report));
   fs.writeFileSync(path.join(resultsDir, 'peers.svg'), renderSvg(report));
   fs.rmSync(scratch, { recursive: true, force: true });
-  log(`done in ${report.minutes.toFixed(1)} min: bench/results/peers.md, peers.svg, peers.json`);
+  log(`done in ${((Date.now() - started) / 60000).toFixed(1)} min: bench/results/peers.md, peers.svg, peers.json`);
 }
 
 await main();

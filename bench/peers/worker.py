@@ -1,6 +1,7 @@
-"""sentence-transformers on PyTorch as a bench/peers worker: the same tasks and answer as
-tasks.mjs, so the reference runs under the same conditions as every other engine, plus `size`,
-the installed size of sentence-transformers and everything it requires.
+"""The Python engines as bench/peers workers: the same tasks and answer as tasks.mjs, so they run
+under the same conditions as every other engine. `engine` picks sentence-transformers on PyTorch
+(the reference) or llama.cpp through llama-cpp-python; `size` gives the installed size of the
+engine's package and everything it requires.
 Usage: python worker.py SPEC_JSON"""
 
 import json
@@ -32,30 +33,66 @@ def installed_closure(root):
     return seen
 
 
-def size_task():
-    closure = installed_closure("sentence-transformers")
+PACKAGES = {
+    "sentence-transformers": ("sentence-transformers", "torch", "transformers"),
+    "llama-cpp": ("llama-cpp-python", "numpy"),
+}
+
+
+def size_task(engine):
+    root, *others = PACKAGES[engine]
+    closure = installed_closure(root)
     sizes = {name: sum(file.size or 0 for file in distribution.files or []) for name, distribution in closure.items()}
     cuda = sum(size for name, size in sizes.items() if name.startswith(("nvidia-", "triton", "cuda-")))
     return {
         "installedBytes": sum(sizes.values()),
         "cudaLibraryBytes": cuda,
-        "versions": {name: closure[name].version for name in ("sentence-transformers", "torch", "transformers")},
+        "versions": {name: closure[name].version for name in (root, *others)},
     }
 
 
-def model_task(spec):
-    import numpy as np
+def sentence_transformers_encoder(spec):
     import torch
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(spec["threads"])
     torch.set_num_interop_threads(1)
-    with open(spec["sentencesFile"]) as file:
-        sentences = json.load(file)
     model = SentenceTransformer(spec["folder"], device="cpu")
 
     def encode(texts):
         return model.encode(texts, batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False)
+
+    return encode
+
+
+def llama_cpp_encoder(spec):
+    import numpy as np
+    from llama_cpp import Llama
+
+    # Pooling comes from the GGUF (the converter copies it from the checkpoint's modules.json). The
+    # context, logical and physical batch stay at llama-cpp-python's 512 tokens, the models'
+    # trained length: embed() packs as many whole texts as fit into each decode.
+    model = Llama(
+        model_path=spec["gguf"],
+        embedding=True,
+        n_threads=spec["threads"],
+        n_threads_batch=spec["threads"],
+        flash_attn=spec["flashAttention"],
+        verbose=False,
+    )
+
+    def encode(texts):
+        return np.asarray(model.embed(texts, normalize=spec["normalize"]), dtype=np.float32)
+
+    return encode
+
+
+def model_task(spec):
+    import numpy as np
+
+    with open(spec["sentencesFile"]) as file:
+        sentences = json.load(file)
+    encode = (llama_cpp_encoder if spec["engine"] == "llama-cpp" else sentence_transformers_encoder)(spec)
 
     if spec["task"] == "cold":
         return {"dimension": int(encode(sentences[:1]).shape[1])}
@@ -87,5 +124,5 @@ def model_task(spec):
 
 
 spec = json.loads(sys.argv[1])
-result = size_task() if spec["task"] == "size" else model_task(spec)
+result = size_task(spec["engine"]) if spec["task"] == "size" else model_task(spec)
 print("RESULT " + json.dumps(result), flush=True)
