@@ -18,6 +18,13 @@ const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'd
 const ENTRIES = ['index', 'adapters/ai-sdk'];
 const INDEX = path.join(dist, 'index.js');
 
+// Defined at the bundle's top level, where `require` is CommonJS's own: a bundled module may name a
+// local `require` of its own (createRequire), which an inline require() would then reach.
+const FILE_URL = '__sentvecFileUrl';
+const FILE_URL_FUNCTION = `function ${FILE_URL}(fromBundle) {
+  return require('node:url').pathToFileURL(require('node:path').join(__dirname, fromBundle)).href;
+}`;
+
 /** Replaces `import.meta.url` in every bundled file by the URL of that file, computed from the bundle's __dirname. */
 function importMetaUrlOf(outDir) {
   return {
@@ -25,7 +32,7 @@ function importMetaUrlOf(outDir) {
     setup(build) {
       build.onLoad({ filter: /\.js$/ }, async ({ path: file }) => {
         const fromBundle = JSON.stringify(path.relative(outDir, file).split(path.sep).join('/'));
-        const url = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${fromBundle})).href`;
+        const url = `${FILE_URL}(${fromBundle})`;
         return { contents: (await fs.promises.readFile(file, 'utf8')).replaceAll('import.meta.url', url), loader: 'js' };
       });
     },
@@ -57,6 +64,7 @@ for (const entry of ENTRIES) {
     platform: 'node',
     target: 'node18',
     packages: 'external',
+    banner: { js: FILE_URL_FUNCTION },
     plugins: [importMetaUrlOf(outDir), sharedIndex(outDir)],
     logLevel: 'warning',
   });
