@@ -35,3 +35,18 @@ export function lengthSortedBatches(lengths: readonly number[], limits: BatchLim
   if (batch.length > 0) batches.push(batch);
   return batches;
 }
+
+/**
+ * Runs each length-sorted batch of `lengths`' indices through `run`, which returns one output per
+ * index it was given, and puts the outputs back in input order.
+ */
+export async function runSortedBatches(
+  lengths: readonly number[], limits: BatchLimits, run: (batch: number[]) => Promise<Float32Array[]>,
+): Promise<Float32Array[]> {
+  const outputs: Float32Array[] = new Array(lengths.length);
+  for (const batch of lengthSortedBatches(lengths, limits)) {
+    const rows = await run(batch);
+    batch.forEach((i, b) => (outputs[i] = rows[b]));
+  }
+  return outputs;
+}

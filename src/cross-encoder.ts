@@ -4,7 +4,7 @@
 // the model's activation: sigmoid for one label, identity for more, unless the folder says else.
 
 import type { BackendName } from './backend/kernels.js';
-import { lengthSortedBatches } from './batching.js';
+import { runSortedBatches } from './batching.js';
 import { TOKENS_PER_BATCH } from './encoder.js';
 import type { ClassifierHead } from './heads.js';
 import type { Dtype } from './load.js';
@@ -173,12 +173,9 @@ export class CrossEncoder {
       tokenized.push(this.tokenizer.encodePair(first, second, this.maxSeqLength));
       if (tokenized.length % 64 === 0) await nextTurn();
     }
-    const logits: Float32Array[] = new Array(input.length);
     const lengths = tokenized.map(({ ids }) => ids.length);
-    for (const batch of lengthSortedBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens: TOKENS_PER_BATCH })) {
-      const rows = await this.runner.run(batch.map((i) => tokenized[i].ids), { typeIds: batch.map((i) => tokenized[i].typeIds) });
-      batch.forEach((i, b) => (logits[i] = rows[b]));
-    }
+    const logits = await runSortedBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens: TOKENS_PER_BATCH },
+      (batch) => this.runner.run(batch.map((i) => tokenized[i].ids), { typeIds: batch.map((i) => tokenized[i].typeIds) }));
     const scores = logits.map((row) => Array.from(row, (value) => activate(activation, value)));
     if (this.numLabels === 1) return scores.map((row) => row[0]);
     return applySoftmax ? scores.map(softmax) : scores;

@@ -2,7 +2,7 @@
 // (pooling, Dense, Normalize), truncate, restore order.
 
 import type { BackendName } from './backend/kernels.js';
-import { lengthSortedBatches } from './batching.js';
+import { runSortedBatches } from './batching.js';
 import { headDimension, type RunOptions } from './heads.js';
 import type { Dtype } from './load.js';
 import { normalizeL2, similarity, type SentenceModules, type SimilarityName } from './pooling.js';
@@ -192,12 +192,10 @@ export class SentenceModel {
       // tokenizing thousands of texts at once would hold the event loop for tens of milliseconds
       if (tokenized.length % 64 === 0) await nextTurn();
     }
-    const vectors: Float32Array[] = new Array(texts.length);
     const lengths = tokenized.map((ids) => ids.length);
-    for (const batch of lengthSortedBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens: TOKENS_PER_BATCH })) {
-      const pooled = await this.runner.run(batch.map((i) => tokenized[i]), run);
-      batch.forEach((i, b) => (vectors[i] = truncated(pooled[b], dimension)));
-    }
+    const pooled = await runSortedBatches(lengths, { maxBatchSize: batchSize, maxBatchTokens: TOKENS_PER_BATCH },
+      (batch) => this.runner.run(batch.map((i) => tokenized[i]), run));
+    const vectors = pooled.map((vector) => truncated(vector, dimension));
     // sentence-transformers truncates the model's output, then normalizes if asked
     if (options?.normalize) vectors.forEach(normalizeL2);
     return vectors;
