@@ -100,10 +100,16 @@ void quantize_task(const void* context, int64_t task, float*) {
   const int64_t padded = i8_padded_k(plan.K), blocks = i8_blocks(plan.K);
   const int64_t end = min_index(plan.M, (task + 1) * plan.rows_per_task);
   for (int64_t m = task * plan.rows_per_task; m < end; m++) {
+    int8_t* row = plan.codes + m * padded;
     for (int64_t b = 0; b < blocks; b++) {
       plan.scales[m * blocks + b] = quantize_block(plan.inp + m * plan.K + b * kI8Block,
-                                                   min_index(kI8Block, plan.K - b * kI8Block), plan.codes + m * padded + b * kI8Block);
+                                                   min_index(kI8Block, plan.K - b * kI8Block), row + b * kI8Block);
     }
+#if defined(SENTVEC_ISA_AVX512)
+    // vpdpbusd takes the activations as unsigned bytes: stored offset by 128 here, once per code,
+    // the kernel broadcasts them straight from memory
+    for (int64_t k = 0; k < padded; k++) row[k] = static_cast<int8_t>(row[k] ^ 0x80);
+#endif
   }
 }
 
@@ -205,12 +211,19 @@ void micro_kernel_portable(const Rows& rows, int64_t m, const PackedLinearI8& w,
 }
 
 #if defined(SENTVEC_ISA_AVX512)
+// The float sums stay in registers across blocks (12 int32 + 12 float + 2 weight + 1 broadcast zmm
+// of 32): the tile is written once, at the end, with the same fused multiply-adds in the same order.
 template <int R>
 __attribute__((target("avx512f,avx512vnni"))) void micro_kernel_vnni(const Rows& rows, int64_t m, const PackedLinearI8& w,
                                                                       int64_t n, float* tile) {
   Columns at[NV];
   for (int v = 0; v < NV; v++) at[v] = columns_at(w, rows.padded, rows.blocks, n + v * LANES);
-  const __m512i to_unsigned = _mm512_set1_epi32(static_cast<int>(0x80808080u));
+  __m512 sums[R][NV];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) sums[r][v] = _mm512_setzero_ps();
+  }
   for (int64_t b = 0; b < rows.blocks; b++) {
     __m512i acc[R][NV];
 #pragma GCC unroll 4
@@ -226,8 +239,7 @@ __attribute__((target("avx512f,avx512vnni"))) void micro_kernel_vnni(const Rows&
       for (int v = 0; v < NV; v++) weights[v] = _mm512_loadu_si512(at[v].codes + (b * kGroupsPerBlock + g) * kGroupBytes);
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++) {
-        const __m512i a = _mm512_xor_si512(
-            _mm512_set1_epi32(load_group(rows.codes + (m + r) * rows.padded + b * kI8Block + g * 4)), to_unsigned);
+        const __m512i a = _mm512_set1_epi32(load_group(rows.codes + (m + r) * rows.padded + b * kI8Block + g * 4));
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], a, weights[v]);
       }
@@ -237,11 +249,15 @@ __attribute__((target("avx512f,avx512vnni"))) void micro_kernel_vnni(const Rows&
       const __m512 w_scale = _mm512_loadu_ps(at[v].scales + b * kLinearPanel);
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++) {
-        float* lanes = tile + r * NR + v * LANES;
         const __m512 scale = _mm512_mul_ps(w_scale, _mm512_set1_ps(rows.scales[(m + r) * rows.blocks + b]));
-        _mm512_storeu_ps(lanes, _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][v]), scale, _mm512_loadu_ps(lanes)));
+        sums[r][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][v]), scale, sums[r][v]);
       }
     }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) _mm512_storeu_ps(tile + r * NR + v * LANES, sums[r][v]);
   }
 }
 
