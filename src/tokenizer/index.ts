@@ -95,16 +95,17 @@ export class Tokenizer {
    */
   checkFits(vocabSize: number, maxLength: number, configFile: string, lengthFile: string): void {
     const { prefixIds, suffixIds, numSpecialTokens } = this.postProcessor;
-    const ids: [number, string][] = [];
-    for (const [token, id] of this.model.vocab) ids.push([id, token]);
-    for (const token of this.addedTokens) ids.push([token.id, token.content]);
+    const check = (id: number, token: string) => {
+      if (!(id >= 0 && id < vocabSize)) {
+        throw new Error(`${this.file}: token id ${id} is outside the model's vocabulary: ${configFile} vocab_size is ` +
+          `${vocabSize} (token ${JSON.stringify(token)})`);
+      }
+    };
+    // one call per entry, no array of the whole vocabulary: it would outlast the load in V8's heap
+    this.model.vocab.forEach(check);
+    for (const token of this.addedTokens) check(token.id, token.content);
     const pairIds = (this.postProcessor.pairTemplate ?? []).flatMap((piece) => ('ids' in piece ? piece.ids : []));
-    for (const id of [...prefixIds, ...suffixIds, ...pairIds]) ids.push([id, 'a post_processor special token']);
-    const outside = ids.find(([id]) => !(id >= 0 && id < vocabSize));
-    if (outside) {
-      throw new Error(`${this.file}: token id ${outside[0]} is outside the model's vocabulary: ${configFile} vocab_size is ` +
-        `${vocabSize} (token ${JSON.stringify(outside[1])})`);
-    }
+    for (const id of [...prefixIds, ...suffixIds, ...pairIds]) check(id, 'a post_processor special token');
     if (maxLength < numSpecialTokens) {
       throw new Error(`${lengthFile}: max_seq_length ${maxLength} is less than the ${numSpecialTokens} special tokens the tokenizer adds`);
     }
