@@ -8,7 +8,6 @@ import { loadNativeAddon, type NativeAddon } from './backend/native.js';
 import { loadInlineRunner } from './load.js';
 import { IDLE_RELEASE_MS } from './models/transformer.js';
 import type { RunOptions } from './heads.js';
-import type { FileMapper } from './sources/source.js';
 import type { InlineRunner } from './runner.js';
 import type { WorkerReply, WorkerSetup } from './worker-runner.js';
 
@@ -19,31 +18,8 @@ const setup = workerData as WorkerSetup;
 let runner: InlineRunner<unknown>;
 let nativeAddon: NativeAddon | undefined;
 try {
-  // Mapping model.safetensors instead of reading it saves a copy of the whole file in memory and
-  // the time to make it; the graph copies or packs every tensor it keeps, and the mappings are
-  // unmapped once it is built, so nothing that happens to the file later can reach the model. A
-  // file that cannot be mapped (missing, say) is read the usual way, which reports the problem.
-  const addon = setup.backend === 'native' ? await loadNativeAddon() : undefined;
-  nativeAddon = addon;
-  const mapped: ArrayBuffer[] = [];
-  const mapSafetensors: FileMapper = {
-    map(file) {
-      if (!addon?.mapFile || !file.endsWith('.safetensors')) return undefined;
-      try {
-        const buffer = addon.mapFile(file);
-        mapped.push(buffer);
-        return new Uint8Array(buffer);
-      } catch {
-        return undefined;
-      }
-    },
-    release: (bytes) => addon?.releasePages?.(bytes),
-  };
-  try {
-    runner = await loadInlineRunner(setup.source, setup.backend, setup.head, setup.dtype, mapSafetensors);
-  } finally {
-    for (const buffer of mapped) addon?.unmapFile?.(buffer);
-  }
+  nativeAddon = setup.backend === 'native' ? await loadNativeAddon() : undefined;
+  runner = await loadInlineRunner(setup.source, setup.backend, setup.head, setup.dtype);
   reply({ type: 'ready', hiddenSize: runner.hiddenSize, maxTokens: runner.maxTokens, dtype: runner.dtype });
 } catch (error) {
   reply({ type: 'failed', message: (error as Error).message });

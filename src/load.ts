@@ -13,7 +13,7 @@ import { isQuantized } from './quantized-checkpoint.js';
 import { InlineRunner, type BatchRunner } from './runner.js';
 import { loadHeadWeights, type Head } from './heads.js';
 import { Checkpoint, parseSafetensors, shardFiles, type SafetensorsFile } from './safetensors.js';
-import { openSource, type FileMapper, type ModelSource, type SourceSpec } from './sources/source.js';
+import { openSource, type ModelSource, type SourceSpec } from './sources/source.js';
 import type { HubOptions } from './sources/repo.js';
 import { Tokenizer, type TokenizerFiles } from './tokenizer/index.js';
 
@@ -119,12 +119,24 @@ async function inlineRunner(
   return new InlineRunner(kernels, encoder, headWeights, dtype, checkpoint.fileList());
 }
 
-/** The worker thread's half of load(): the graph over `backend` from the same source. */
-export async function loadInlineRunner(
-  spec: SourceSpec, backend: string, head: Head, dtype: Dtype | undefined, mapper?: FileMapper,
+/** inlineRunner with a folder's safetensors files mapped rather than read on the native backend (Node only). */
+async function mappedInlineRunner(
+  source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: Head, dtype: Dtype | undefined,
 ): Promise<InlineRunner<unknown>> {
-  const source = openSource(spec, mapper);
-  return inlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head, dtype);
+  if (kernels.name !== 'native' || source.spec.kind !== 'folder') return inlineRunner(source, config, kernels, head, dtype);
+  const { safetensorsMapper } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './backend/native.js');
+  const mapper = await safetensorsMapper();
+  try {
+    return await inlineRunner(openSource(source.spec, mapper), config, kernels, head, dtype);
+  } finally {
+    mapper.unmapAll();
+  }
+}
+
+/** The worker thread's half of load(): the graph over `backend` from the same source. */
+export async function loadInlineRunner(spec: SourceSpec, backend: string, head: Head, dtype: Dtype | undefined): Promise<InlineRunner<unknown>> {
+  const source = openSource(spec);
+  return mappedInlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head, dtype);
 }
 
 // Node-only (node:worker_threads), so named through a variable that bundlers do not follow: a
@@ -185,7 +197,7 @@ export async function startRunner(
   // The worker reads the weights while this thread parses the tokenizer.
   const starting: Promise<BatchRunner> = inWorker
     ? (await import(/* webpackIgnore: true */ /* @vite-ignore */ WORKER_RUNNER) as typeof import('./worker-runner.js')).WorkerRunner.start({ source: source.spec, backend: kernels.name, head, dtype })
-    : inlineRunner(source, config, kernels, head, dtype);
+    : mappedInlineRunner(source, config, kernels, head, dtype);
   starting.catch(() => {});  // awaited below; until then a failure must not count as unhandled
 
   let tokenizer: Tokenizer;

@@ -27,12 +27,19 @@ const changes: [string, (file: string) => void][] = [
   }],
 ];
 
-for (const backend of ['native', 'wasm', 'js']) {
-  test(`${backend}: vectors stay the same when model.safetensors changes after load`, async (t) => {
+// native maps the file both in its worker and on the calling thread (worker: false)
+const setups: [string, { backend: string; worker?: boolean }][] = [
+  ['native', { backend: 'native' }], ['native, worker: false', { backend: 'native', worker: false }],
+  ['wasm', { backend: 'wasm' }], ['js', { backend: 'js' }],
+];
+
+for (const [name, options] of setups) {
+  const { backend } = options;
+  test(`${name}: vectors stay the same when model.safetensors changes after load`, async (t) => {
     for (const [label, change] of changes) {
       const dir = copyOfMiniLM();
       try {
-        const model = await load(dir, { backend });
+        const model = await load(dir, options);
         // long inputs touch many embedding rows, so any page still read from the file would show
         const many = Array.from({ length: backend === 'js' ? 6 : 64 }, (_, i) => `${texts[i % 2]} ${'word '.repeat(i * 3)}${i}`);
         const before = await model.encode(many, { batchSize: 8 });

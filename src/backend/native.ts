@@ -6,6 +6,7 @@
 // Node built-ins are imported only inside the loader: browsers load index.ts, and so this file.
 
 import { float32ArrayStorage, type Activation, type Kernels, type LinearWeight, type PoolMode, type WeightFormat } from './kernels.js';
+import type { FileMapper } from '../sources/source.js';
 
 /** The addon's exports. Each kernel validates its arguments itself and throws a JS Error on bad ones. */
 export interface NativeAddon {
@@ -202,6 +203,34 @@ export function nativeKernels(addon: NativeAddon): Kernels<Float32Array> {
     attention: (out, q, k, v, positionBias, lengths, B, T, NH, HS) =>
       addon.attention(out, q, k, v, positionBias, lengths, B, T, NH, HS),
     pool: (out, hidden, lengths, B, C, mode) => addon.pool(out, hidden, lengths, B, C, mode),
+  };
+}
+
+/**
+ * Maps model.safetensors instead of reading it, where the addon can (POSIX builds): that saves a
+ * copy of the whole file in memory and the time to make it. The graph copies or packs every tensor
+ * it keeps, and unmapAll ends the mappings once it is built, so nothing that happens to the file
+ * later can reach the model. A file that cannot be mapped (missing, say) is read the usual way,
+ * which reports the problem.
+ */
+export async function safetensorsMapper(): Promise<FileMapper & { unmapAll(): void }> {
+  const addon = await loadNativeAddon();
+  const mapped: ArrayBuffer[] = [];
+  return {
+    map(file) {
+      if (!addon.mapFile || !file.endsWith('.safetensors')) return undefined;
+      try {
+        const buffer = addon.mapFile(file);
+        mapped.push(buffer);
+        return new Uint8Array(buffer);
+      } catch {
+        return undefined;
+      }
+    },
+    release: (bytes) => addon.releasePages?.(bytes),
+    unmapAll: () => {
+      for (const buffer of mapped.splice(0)) addon.unmapFile?.(buffer);
+    },
   };
 }
 
