@@ -7,7 +7,7 @@ import type { BackendName } from './backend/kernels.js';
 import { runSortedBatches } from './batching.js';
 import { TOKENS_PER_BATCH } from './encoder.js';
 import type { ClassifierHead } from './heads.js';
-import type { Dtype } from './load.js';
+import type { Dtype } from './load-graph.js';
 import { nextTurn, type BatchRunner } from './runner.js';
 import type { Tokenizer } from './tokenizer/index.js';
 

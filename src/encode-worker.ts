@@ -5,7 +5,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadNativeAddon, type NativeAddon } from './backend/native.js';
-import { loadInlineRunner } from './load.js';
+import { loadInlineRunner } from './load-graph.js';
 import { IDLE_RELEASE_MS } from './models/transformer.js';
 import type { RunOptions } from './heads.js';
 import type { InlineRunner } from './runner.js';

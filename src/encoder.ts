@@ -4,7 +4,7 @@
 import type { BackendName } from './backend/kernels.js';
 import { runSortedBatches } from './batching.js';
 import { headDimension, type RunOptions } from './heads.js';
-import type { Dtype } from './load.js';
+import type { Dtype } from './load-graph.js';
 import { normalizeL2, similarity, type SentenceModules, type SimilarityName } from './pooling.js';
 import { nextTurn, type BatchRunner } from './runner.js';
 import type { Tokenizer } from './tokenizer/index.js';

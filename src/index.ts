@@ -1,14 +1,16 @@
 // sentvec: sentence-transformers embeddings from safetensors checkpoints.
 import type { CrossEncoder } from './cross-encoder.js';
 import type { SentenceModel } from './encoder.js';
-import { loadCrossEncoderSource, loadSource, requestedDtype, type LoadOptions } from './load.js';
+import { requestedDtype } from './load-graph.js';
+import { loadCrossEncoderSource, loadSource, type LoadOptions } from './load.js';
 import { sourceOf } from './sources/index.js';
 import { HubError, notRepoIdReason, repoIdOf, type HubOptions } from './sources/repo.js';
 import type { Snapshot } from './sources/hub.js';
 import type { ModelInput } from './sources/source.js';
 import type { QuantizeOptions, QuantizeSummary } from './quantize.js';
 
-export type { Dtype, LoadOptions } from './load.js';
+export type { Dtype } from './load-graph.js';
+export type { LoadOptions } from './load.js';
 export type { ModelFileMap, ModelInput } from './sources/source.js';
 export { HubError, type DownloadProgress, type HubErrorCode, type HubOptions } from './sources/repo.js';
 export type { Snapshot } from './sources/hub.js';

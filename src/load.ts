@@ -2,18 +2,15 @@
 
 import { selectBackend } from './backend/index.js';
 import type { WasmModules } from './backend/wasm.js';
-import { withShapeChecks, type Kernels, type WeightFormat } from './backend/kernels.js';
+import { withShapeChecks, type Kernels } from './backend/kernels.js';
 import { crossEncoderConfig, CrossEncoder } from './cross-encoder.js';
 import { SentenceModel } from './encoder.js';
-import { parseJsonText } from './json.js';
-import { encoderFor } from './models/index.js';
-import { backendLinearWeights, configInteger } from './models/transformer.js';
+import type { Head } from './heads.js';
+import { mappedInlineRunner, readConfig, requestedDtype, type Dtype } from './load-graph.js';
+import { configInteger } from './models/transformer.js';
 import { readObject, sentenceModules, transformerSettings } from './pooling.js';
-import { isQuantized } from './quantized-checkpoint.js';
-import { InlineRunner, type BatchRunner } from './runner.js';
-import { loadHeadWeights, type Head } from './heads.js';
-import { Checkpoint, parseSafetensors, shardFiles, type SafetensorsFile } from './safetensors.js';
-import { openSource, type ModelSource, type SourceSpec } from './sources/source.js';
+import type { BatchRunner } from './runner.js';
+import { sourceText, type ModelSource } from './sources/source.js';
 import type { HubOptions } from './sources/repo.js';
 import { Tokenizer, type TokenizerFiles } from './tokenizer/index.js';
 
@@ -44,101 +41,6 @@ export interface LoadOptions extends HubOptions {
   truncateDim?: number;
 }
 
-/** The precision of the encoder's Linear layers. */
-export type Dtype = 'fp32' | 'int8';
-const DTYPES: Record<Dtype, WeightFormat> = { fp32: 'f32', int8: 'i8' };
-
-/**
- * options.dtype, else $SENTVEC_DTYPE, else undefined (the checkpoint decides: dtypeFor); anything
- * else is an error listing the choices.
- */
-export function requestedDtype(requested: string | undefined): Dtype | undefined {
-  const dtype = requested ?? (typeof process === 'undefined' ? undefined : process.env.SENTVEC_DTYPE);
-  if (dtype !== undefined && !(dtype in DTYPES)) {
-    const origin = requested === undefined ? 'SENTVEC_DTYPE' : 'dtype';
-    throw new Error(`${origin} '${dtype}' is not a precision sentvec runs (${Object.keys(DTYPES).join(', ')})`);
-  }
-  return dtype as Dtype | undefined;
-}
-
-/** The precision the checkpoint runs at: int8 for a sentvec quantize folder, else as requested (fp32 by default). */
-function dtypeFor(checkpoint: Checkpoint, requested: Dtype | undefined, name: string): Dtype {
-  if (!isQuantized(checkpoint)) return requested ?? 'fp32';
-  if (requested === 'fp32') {
-    throw new Error(`${name}: dtype fp32 was requested, but this folder was written by sentvec quantize and holds its ` +
-      'Linear weights as int8 codes only; load the float checkpoint it was made from to run fp32');
-  }
-  return 'int8';
-}
-
-const decoder = new TextDecoder();
-
-async function text(source: ModelSource, path: string): Promise<string | undefined> {
-  const bytes = await source.bytes(path);
-  return bytes === undefined ? undefined : decoder.decode(bytes);
-}
-
-/** The safetensors weights of a source: model.safetensors, or the shards its index lists. */
-export async function checkpointOf(source: ModelSource): Promise<Checkpoint> {
-  const single = await source.bytes('model.safetensors');
-  if (single !== undefined) return new Checkpoint([parseSafetensors(single, `${source.name}/model.safetensors`)], undefined, source.copied);
-  const indexFile = `${source.name}/model.safetensors.index.json`;
-  const index = await text(source, 'model.safetensors.index.json');
-  if (index === undefined) {
-    const legacy = (await source.bytes('pytorch_model.bin')) !== undefined;
-    throw new Error(`${source.name}: no model.safetensors${legacy ? ' (only pytorch_model.bin, which sentvec does not read: save the model with safe_serialization=True)' : ''}`);
-  }
-  const shards: SafetensorsFile[] = [];
-  for (const name of shardFiles(index, indexFile)) {
-    const bytes = await source.bytes(name);
-    if (bytes === undefined) throw new Error(`${indexFile} lists shard ${name}, which is missing`);
-    shards.push(parseSafetensors(bytes, `${source.name}/${name}`));
-  }
-  return new Checkpoint(shards, { json: index, file: indexFile }, source.copied);
-}
-
-export async function readConfig(source: ModelSource): Promise<Record<string, unknown>> {
-  const file = `${source.name}/config.json`;
-  const configText = await text(source, 'config.json');
-  if (configText === undefined) throw new Error(`${file}: missing; is ${source.name} a sentence-transformers model folder?`);
-  const config = parseJsonText(configText, file);
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new Error(`${file}: must be a JSON object, found ${Array.isArray(config) ? 'an array' : String(config)}`);
-  }
-  return config as Record<string, unknown>;
-}
-
-async function inlineRunner(
-  source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: Head, requested: Dtype | undefined,
-): Promise<InlineRunner<unknown>> {
-  const checkpoint = await checkpointOf(source);
-  const file = `${source.name}/config.json`;
-  const dtype = dtypeFor(checkpoint, requested, source.name);
-  const encoder = encoderFor(kernels, checkpoint, config, file, backendLinearWeights(kernels, checkpoint, DTYPES[dtype]));
-  const headWeights = await loadHeadWeights(kernels, head, checkpoint, encoder.hiddenSize, (path) => source.bytes(path), source.name);
-  return new InlineRunner(kernels, encoder, headWeights, dtype, checkpoint.fileList());
-}
-
-/** inlineRunner with a folder's safetensors files mapped rather than read on the native backend (Node only). */
-async function mappedInlineRunner(
-  source: ModelSource, config: Record<string, unknown>, kernels: Kernels, head: Head, dtype: Dtype | undefined,
-): Promise<InlineRunner<unknown>> {
-  if (kernels.name !== 'native' || source.spec.kind !== 'folder') return inlineRunner(source, config, kernels, head, dtype);
-  const { safetensorsMapper } = await import(/* webpackIgnore: true */ /* @vite-ignore */ './backend/native.js');
-  const mapper = await safetensorsMapper();
-  try {
-    return await inlineRunner(openSource(source.spec, mapper), config, kernels, head, dtype);
-  } finally {
-    mapper.unmapAll();
-  }
-}
-
-/** The worker thread's half of load(): the graph over `backend` from the same source. */
-export async function loadInlineRunner(spec: SourceSpec, backend: string, head: Head, dtype: Dtype | undefined): Promise<InlineRunner<unknown>> {
-  const source = openSource(spec);
-  return mappedInlineRunner(source, await readConfig(source), withShapeChecks(await selectBackend(backend)), head, dtype);
-}
-
 // Node-only (node:worker_threads), so named through a variable that bundlers do not follow: a
 // static import of it hoisted into a Workers bundle fails to link there.
 const WORKER_RUNNER = './worker-runner.js';
@@ -149,13 +51,13 @@ export async function loadSource(source: ModelSource, options: LoadOptions = {})
   const config = await readConfig(source);
   const configFile = `${source.name}/config.json`;
   const architectures = Array.isArray(config.architectures) ? config.architectures.map(String) : [];
-  const modulesJson = await text(source, 'modules.json');
+  const modulesJson = await sourceText(source, 'modules.json');
   if (modulesJson === undefined && architectures.some((name) => name.endsWith('ForSequenceClassification'))) {
     throw new Error(`${configFile}: a ${architectures.join(', ')} checkpoint is a cross-encoder; load it with loadCrossEncoder()`);
   }
   const kernels = withShapeChecks(await selectBackend(options.backend, { wasmModules: options.wasmModules }));
   const modules = await sentenceModules(
-    { modules: modulesJson, read: (path) => text(source, path) }, source.name, configInteger(config, 'hidden_size', configFile),
+    { modules: modulesJson, read: (path) => sourceText(source, path) }, source.name, configInteger(config, 'hidden_size', configFile),
   );
   const parts = await startRunner(source, config, kernels, modules.head, dtype, options.worker, modules.maxSeqLength);
   return new SentenceModel(parts.runner, parts.tokenizer, modules, parts.maxSeqLength, parts.runner.dtype, options.truncateDim);
@@ -165,7 +67,7 @@ export async function loadSource(source: ModelSource, options: LoadOptions = {})
 export async function loadCrossEncoderSource(source: ModelSource, options: LoadOptions = {}): Promise<CrossEncoder> {
   const dtype = requestedDtype(options.dtype);
   const config = await readConfig(source);
-  const files = { read: (path: string) => text(source, path) };
+  const files = { read: (path: string) => sourceText(source, path) };
   const settings = (await readObject(files, 'config_sentence_transformers.json', source.name)) ?? {};
   if (settings.model_type !== undefined && settings.model_type !== 'CrossEncoder') {
     throw new Error(`${source.name}/config_sentence_transformers.json: model_type ${JSON.stringify(settings.model_type)} is not a cross-encoder; load it with load()`);
@@ -204,7 +106,7 @@ export async function startRunner(
   const tokenizerFiles: TokenizerFiles = {};
   try {
     for (const name of ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const) {
-      const content = await text(source, name);
+      const content = await sourceText(source, name);
       if (content !== undefined) tokenizerFiles[name] = content;
     }
     tokenizer = Tokenizer.fromFiles(tokenizerFiles, source.name);

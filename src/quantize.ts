@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { blocksOf, quantizeBlocks } from './backend/int8.js';
 import { jsKernels } from './backend/js.js';
-import { checkpointOf, readConfig } from './load.js';
+import { checkpointOf, readConfig } from './load-graph.js';
 import { encoderFor } from './models/index.js';
 import { QUANTIZATION_KEY, QUANTIZATION_LAYOUT, isQuantized, scaleName } from './quantized-checkpoint.js';
 import { dtypeBits, type Checkpoint } from './safetensors.js';

@@ -3,7 +3,7 @@
 
 import type { BackendName, Kernels } from './backend/kernels.js';
 import { runHead, type HeadWeights, type RunOptions } from './heads.js';
-import type { Dtype } from './load.js';
+import type { Dtype } from './load-graph.js';
 import { packedBatch, type Encoder } from './models/transformer.js';
 
 /** Resolves on a later turn of the event loop, after pending timers and I/O have run. */

@@ -4,7 +4,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend/kernels.js';
-import type { Dtype } from './load.js';
+import type { Dtype } from './load-graph.js';
 import type { Head, RunOptions } from './heads.js';
 import type { BatchRunner } from './runner.js';
 import type { SourceSpec } from './sources/source.js';

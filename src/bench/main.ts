@@ -1,7 +1,7 @@
 // `sentvec bench`: argument parsing and output. src/cli.ts hands it argv after 'bench'.
 import fs from 'node:fs';
 import { BACKEND_NAMES, type BackendName } from '../backend/kernels.js';
-import type { Dtype } from '../load.js';
+import type { Dtype } from '../load-graph.js';
 import type { Sampling } from './harness.js';
 import { DEFAULT_BATCH } from './kernels.js';
 import { cores } from './machine.js';

@@ -6,7 +6,7 @@
 // A cell that cannot run (a backend missing here, a model it cannot load) says why and the rest go on.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Dtype } from '../load.js';
+import type { Dtype } from '../load-graph.js';
 import type { Sampling } from './harness.js';
 import type { ChildRequest, ColdResult, ThroughputResult } from './model-child.js';
 import { meanEstimate, quantileEstimate, type Estimate } from './stats.js';

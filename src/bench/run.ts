@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendName, WeightFormat } from '../backend/kernels.js';
-import type { Dtype } from '../load.js';
+import type { Dtype } from '../load-graph.js';
 import { benchmarkModule, type Sampling } from './harness.js';
 import { kernelCases, kernelTargets, measurePeaks, MINILM_SHAPE, runKernelSuite, type KernelBatch, type KernelResult, type ModelShape, type Peak } from './kernels.js';
 import { busyWarning, describeMachine, finish, type Machine } from './machine.js';

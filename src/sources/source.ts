@@ -23,6 +23,16 @@ export interface ModelSource {
   bytes(path: string): Promise<Uint8Array | undefined>;
   /** Told of bytes (a part of a file) the model has copied and will not read again. */
   copied?(bytes: Uint8Array): void;
+  /** The same files, safetensors ones through `mapper` (a folder's only). */
+  mapped?(mapper: FileMapper): ModelSource;
+}
+
+const decoder = new TextDecoder();
+
+/** A file of the source as UTF-8 text, or undefined when the source has no such file. */
+export async function sourceText(source: ModelSource, path: string): Promise<string | undefined> {
+  const bytes = await source.bytes(path);
+  return bytes === undefined ? undefined : decoder.decode(bytes);
 }
 
 export interface FileMapper {
@@ -37,6 +47,7 @@ export function folderSource(dir: string, mapper?: FileMapper): ModelSource {
     name: dir,
     spec: { kind: 'folder', dir },
     copied: mapper && ((bytes) => mapper.release(bytes)),
+    mapped: (other) => folderSource(dir, other),
     async bytes(path) {
       const mapped = mapper?.map(`${dir}/${path}`);
       if (mapped) return mapped;
