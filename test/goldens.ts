@@ -41,6 +41,19 @@ export interface Agreement {
   worst: number;
 }
 
+/** Cosine of two vectors of one length. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return dot / Math.sqrt(aa * bb);
+}
+
 /** Worst per-component |Δ| and lowest cosine of `found[i]` against `expected[indices[i]]`. */
 export function agreement(found: Float32Array[], expected: Float32Array[], indices = found.map((_, i) => i)): Agreement {
   let maxAbs = 0;

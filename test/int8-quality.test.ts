@@ -5,19 +5,7 @@
 import test from 'tape';
 import { load } from '../src/index.js';
 import { checkpointDir, stsTestPairs, type CheckpointName } from './fixtures.js';
-import { embeddingGolden, spearman } from './goldens.js';
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(aa * bb);
-}
+import { cosine, embeddingGolden, spearman } from './goldens.js';
 
 function cosines(vectors: Float32Array[], goldens: Float32Array[]): { mean: number; p1: number } {
   const values = vectors.map((vector, i) => cosine(vector, goldens[i])).sort((a, b) => a - b);

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spearman } from '../../dist/test/goldens.js';
+import { cosine, spearman } from '../../dist/test/goldens.js';
 import { checkpointFolder, ggufFile, onnxFolder, sentenceTransformersModules } from './checkpoint.mjs';
 import { renderMarkdown, renderSvg } from './report.mjs';
 
@@ -160,38 +160,29 @@ function lastErrorLine(stderr) {
   return lines.findLast((line) => /error|not available|cannot|unavailable|not supported/i.test(line)) ?? lines.at(-1);
 }
 
+const readVectors = (file) => new Float32Array(fs.readFileSync(file).buffer.slice(0));
+
 function maxAbsDelta(fileA, fileB) {
-  const a = new Float32Array(fs.readFileSync(fileA).buffer.slice(0));
-  const b = new Float32Array(fs.readFileSync(fileB).buffer.slice(0));
+  const [a, b] = [readVectors(fileA), readVectors(fileB)];
   if (a.length !== b.length) throw new Error(`vectors differ in size: ${a.length} vs ${b.length} values`);
   let delta = 0;
   for (let i = 0; i < a.length; i++) delta = Math.max(delta, Math.abs(a[i] - b[i]));
   return delta;
 }
 
-const readVectors = (file) => new Float32Array(fs.readFileSync(file).buffer.slice(0));
+/** Row i of `count` rows of one width laid end to end. */
+const row = (vectors, count, i) => vectors.subarray((i * vectors.length) / count, ((i + 1) * vectors.length) / count);
 
 /** Cosine of row i of `a` with row i of `b`, both `count` rows of one width. */
 function rowCosines(a, b, count) {
   if (a.length !== b.length) throw new Error(`vectors differ in size: ${a.length} vs ${b.length} values`);
-  const C = a.length / count;
-  return Array.from({ length: count }, (_, i) => {
-    let dot = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let c = i * C; c < (i + 1) * C; c++) {
-      dot += a[c] * b[c];
-      aa += a[c] * a[c];
-      bb += b[c] * b[c];
-    }
-    return dot / Math.sqrt(aa * bb);
-  });
+  return Array.from({ length: count }, (_, i) => cosine(row(a, count, i), row(b, count, i)));
 }
 
 /** STS-B Spearman ×100 of the cosine of each pair's two vectors (sentence 1, sentence 2, in pair order) against the gold scores. */
 function stsSpearman(vectors, pairs) {
-  const sentence = (i) => vectors.subarray((i * vectors.length) / (2 * pairs.length), ((i + 1) * vectors.length) / (2 * pairs.length));
-  const scores = pairs.map((_, i) => rowCosines(sentence(2 * i), sentence(2 * i + 1), 1)[0]);
+  const count = 2 * pairs.length;
+  const scores = pairs.map((_, i) => cosine(row(vectors, count, 2 * i), row(vectors, count, 2 * i + 1)));
   return spearman(scores, pairs.map((pair) => pair.score)) * 100;
 }
 
