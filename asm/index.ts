@@ -4,7 +4,7 @@
 export { linear, linearScratchFloats, packedLinearFloats, packLinear } from './gemm';
 export { linearI8, packedLinearI8Bytes, packLinearI8, packQuantizedI8, quantizedRowsBytes } from './gemm_i8';
 export { layerNorm } from './layernorm';
-export { attention } from './attention';
+export { attention, attentionScratchFloats } from './attention';
 export { embed, pool } from './embed';
 
 /** Where the module's static data ends: the JavaScript allocator hands out memory above it. */

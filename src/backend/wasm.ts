@@ -53,7 +53,8 @@ interface AsmExports {
   linear(out: number, inp: number, weight: number, bias: number, residual: number,
     M: number, K: number, N: number, gelu: number, scratch: number): void;
   layerNorm(out: number, inp: number, gamma: number, beta: number, M: number, C: number, eps: number): void;
-  attention(out: number, q: number, k: number, v: number, positionBias: number, lengths: number, scores: number,
+  attentionScratchFloats(T: number, HS: number): number;
+  attention(out: number, q: number, k: number, v: number, positionBias: number, lengths: number, scratch: number,
     B: number, T: number, NH: number, HS: number): void;
   pool(out: number, hidden: number, lengths: number, B: number, C: number, mode: number): void;
 }
@@ -335,12 +336,12 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
       asm.layerNorm(out, inp, gamma, beta, M, C, eps);
     },
     attention(out, q, k, v, positionBias, lengths, B, T, NH, HS) {
-      const scores = heap.allocate(T);
+      const scratch = heap.allocate(asm.attentionScratchFloats(T, HS));
       try {
         withInts([lengths], B, ([lengthsAt]) =>
-          asm.attention(out, q, k, v, positionBias ?? 0, lengthsAt, scores, B, T, NH, HS));
+          asm.attention(out, q, k, v, positionBias ?? 0, lengthsAt, scratch, B, T, NH, HS));
       } finally {
-        heap.release(scores);
+        heap.release(scratch);
       }
     },
     pool(out, hidden, lengths, B, C, mode) {
