@@ -119,7 +119,7 @@ function int8Markdown(section) {
     `Each engine runs its own int8 recipe (see the notes), with ${threads} threads in a process of its own, and encodes all ${subsets.sentences} STS-B test sentences (${subsets.pairs} pairs) at batch 32:`,
     `- **Spearman ×100**: of the cosine of each pair's two vectors against the gold similarity scores.`,
     `- **mean cos / 1st pct**: cosine of each sentence's vector to its fp32 vector from ${section.reference.label}: the mean and the 1st percentile over the ${subsets.sentences} sentences.`,
-    `- **sentences/s**: batch 1 over the first ${subsets.latency} sentences, larger batches over the first ${subsets.throughput}, after one untimed batch of each size.`,
+    `- **sentences/s**: batch 1 over the first ${subsets.latency} sentences, larger batches over the first ${subsets.throughput}, after one untimed batch of each size${subsets.rounds ? `; the median of ${subsets.rounds} rounds in which a model's engines take turns, so a slow minute of a shared machine falls on all of them (the slowest and fastest round are in peers.json)` : ''}.`,
     `- **peak RSS**: of the process that loads the model and encodes the ${subsets.sentences} sentences.`,
     '',
   ];

@@ -7,6 +7,7 @@
 // last results in peers.json, each with its own date and load.
 // Usage: node run.mjs [--sections=peers,int8] [--engines=id,id] [--models=checkpoint,checkpoint]
 //   [--batches=1,32] (the int8 section's batch sizes; default 1, 8, 32, 128)
+//   [--rounds=N] (the int8 section's timing rounds, engines in turns; default 3)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -70,6 +71,7 @@ const INT8_MODELS = [
   { checkpoint: 'all-mpnet-base-v2', label: 'all-mpnet-base-v2' },
 ];
 const INT8_SUBSETS = { throughput: 256, latency: 64 };
+const INT8_ROUNDS = 3;
 const variant = (id, fields) => {
   const base = ENGINES.find((engine) => engine.id === id);
   return { ...base, ...fields, options: { ...base.options, ...fields.options } };
@@ -467,19 +469,35 @@ async function int8Section(context) {
     }
   }
 
+  // Speeds on a shared machine drift by tens of percent from one minute to the next, so each
+  // model's engines are timed in turns, round after round, and each keeps its median round: a
+  // slow minute then lands on every engine alike.
   const batches = batchSizes.map((batchSize) => [batchSize, batchSize === 1 ? INT8_SUBSETS.latency : INT8_SUBSETS.throughput]);
+  const rounds = Number(option('rounds')?.[0] ?? INT8_ROUNDS);
+  if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error(`--rounds must be a positive integer, got ${option('rounds')}`);
+  report.subsets.rounds = rounds;
   for (const [index, model] of models.entries()) {
-    for (const entry of report.models[index].results.filter((result) => result.spearman !== undefined)) {
-      try {
-        log(`${model.checkpoint}: ${entry.engine}: timing`);
-        section.beforeTimedRun();
-        const engine = engines.find((candidate) => candidate.id === entry.engine);
-        const { result: timing } = await runWorker(engine, { ...base(model), task: 'timing', batches });
-        entry.sentencesPerSecond = timing.throughput;
-      } catch (error) {
-        entry.error = error.message;
-        log(error.message);
+    const entries = report.models[index].results.filter((result) => result.spearman !== undefined);
+    const runs = new Map(entries.map((entry) => [entry, []]));
+    for (let round = 1; round <= rounds; round++) {
+      for (const entry of entries.filter((candidate) => candidate.error === undefined)) {
+        try {
+          log(`${model.checkpoint}: ${entry.engine}: timing, round ${round} of ${rounds}`);
+          section.beforeTimedRun();
+          const engine = engines.find((candidate) => candidate.id === entry.engine);
+          const { result: timing } = await runWorker(engine, { ...base(model), task: 'timing', batches });
+          runs.get(entry).push(timing.throughput);
+        } catch (error) {
+          entry.error = error.message;
+          log(error.message);
+        }
       }
+    }
+    for (const [entry, throughputs] of runs) {
+      if (entry.error !== undefined || throughputs.length === 0) continue;
+      const perBatch = (pick) => Object.fromEntries(batchSizes.map((batchSize) => [batchSize, pick(throughputs.map((run) => run[batchSize]).sort((a, b) => a - b))]));
+      entry.sentencesPerSecond = perBatch((sorted) => sorted[(sorted.length - 1) >> 1]);
+      entry.sentencesPerSecondRange = perBatch((sorted) => [sorted[0], sorted.at(-1)]);
     }
   }
 
