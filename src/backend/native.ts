@@ -125,15 +125,32 @@ export async function prebuildTarget(): Promise<string> {
   return /\/ld-musl-|\/libc\.musl-/.test(maps) ? `${target}-musl` : target;
 }
 
+type FoundAddon = { addon: NativeAddon; source: NativeAddonSource };
+// The search of this thread, by the variables that steer it: a load asks several times (backend
+// choice, file mapping, the worker's own), and each search hashes the prebuild and asks Node for
+// a diagnostic report. A failed search is not kept, so a build made later is found.
+let lastSearch: { key: string; found: Promise<FoundAddon> } | undefined;
+
 /**
  * Finds the addon: $SENTVEC_NATIVE_ADDON when set; else this platform's prebuild, when its
  * sha256 matches prebuilds/manifest.json and $SENTVEC_BUILD_FROM_SOURCE is not 1; else the local
  * build build/Release/sentvec.node. Throws a NativeAddonError with each step's reason otherwise.
  */
-export async function findNativeAddon(): Promise<{ addon: NativeAddon; source: NativeAddonSource }> {
+export function findNativeAddon(): Promise<FoundAddon> {
   if (typeof process === 'undefined' || !process.versions?.node) {
-    throw new NativeAddonError(['the native addon needs Node.js']);
+    return Promise.reject(new NativeAddonError(['the native addon needs Node.js']));
   }
+  const key = `${process.env.SENTVEC_NATIVE_ADDON ?? ''}\0${process.env.SENTVEC_BUILD_FROM_SOURCE ?? ''}`;
+  if (lastSearch?.key === key) return lastSearch.found;
+  const search = { key, found: searchNativeAddon() };
+  lastSearch = search;
+  search.found.catch(() => {
+    if (lastSearch === search) lastSearch = undefined;
+  });
+  return search.found;
+}
+
+async function searchNativeAddon(): Promise<FoundAddon> {
   const [{ createRequire }, { existsSync, readFileSync }, { fileURLToPath }, { createHash }] = await Promise.all([
     import('node:module'), import('node:fs'), import('node:url'), import('node:crypto'),
   ]);
