@@ -52,10 +52,10 @@ export class WorkerRunner implements BatchRunner {
   }
 
   static start(setup: WorkerSetup): Promise<WorkerRunner> {
-    // a worker inherits the process's flags, and --input-type (node --input-type=module -e …)
-    // refuses to start one from a file
-    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
-    const worker = new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: setup, execArgv });
+    // None of the process's flags: the worker runs only this package's files. Inherited, --input-type
+    // (node --input-type=module -e …) refuses to start a worker from a file; passed on, Node refuses
+    // V8 and per-process flags (node --expose-gc, --max-old-space-size) in a worker's execArgv.
+    const worker = new Worker(new URL('./encode-worker.js', import.meta.url), { workerData: setup, execArgv: [] });
     return new Promise((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`sentvec worker thread exited with code ${code} while loading`));
       worker.once('error', reject);

@@ -1,5 +1,6 @@
 // With the native backend, encode() runs the graph off the main thread: timers keep firing
 // while a large encode is under way, and close() stops the worker.
+import { spawnSync } from 'node:child_process';
 import test from 'tape';
 import { load } from '../src/index.js';
 import { checkpointDir, stsTestSentences } from './fixtures.js';
@@ -32,5 +33,19 @@ test('native encode leaves the event loop free and close() ends the worker', asy
     t.fail('encode after close resolved');
   } catch (error) {
     t.match((error as Error).message, /closed|exited/, `encode after close: ${(error as Error).message}`);
+  }
+});
+
+// A worker's execArgv may hold neither --input-type (every run here has it) nor V8 or per-process
+// flags, which are common in benchmarks (--expose-gc) and services (--max-old-space-size).
+test('native load starts its worker whatever flags started Node', async (t) => {
+  const script = `import { load } from ${JSON.stringify(new URL('../src/index.js', import.meta.url).href)};
+    const model = await load(${JSON.stringify(checkpointDir('all-MiniLM-L6-v2'))}, { backend: 'native' });
+    const [vector] = await model.encode(['flags']);
+    await model.close();
+    console.log(vector.length);`;
+  for (const flags of [['--expose-gc'], ['--max-old-space-size=2048', '--title=sentvec-flags']]) {
+    const run = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    t.equal(run.stdout.trim(), '384', `node ${flags.join(' ')}: a 384-dimension vector${run.stderr ? `; stderr: ${run.stderr.trim().slice(0, 300)}` : ''}`);
   }
 });
