@@ -3,7 +3,7 @@
 const BATCH_SIZES = ['1', '8', '32', '128'];
 const BAR_COLORS = ['#9ecae1', '#6baed6', '#3182bd', '#08519c'];
 
-const megabytes = (bytes) => (bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(0));
+const mebibytes = (bytes) => (bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(0));
 const fixed = (value, digits) => (value === undefined ? '–' : value.toFixed(digits));
 const rate = (value) => (value === undefined ? '–' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
 const delta = (entry) => {
@@ -43,7 +43,7 @@ export function renderMarkdown(report) {
 
   for (const model of report.models.filter((candidate) => candidate.timed)) {
     lines.push(`## ${model.label}`, '');
-    lines.push('| engine | max \\|Δ\\| | sent/s b1 | b8 | b32 | b128 | p50 ms | p99 ms | cold start ms | peak RSS MB |');
+    lines.push('| engine | max \\|Δ\\| | sent/s b1 | b8 | b32 | b128 | p50 ms | p99 ms | cold start ms | peak RSS MiB |');
     lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const entry of model.results) {
       const label = engineLabel(report, entry.engine);
@@ -53,7 +53,7 @@ export function renderMarkdown(report) {
       }
       const speeds = BATCH_SIZES.map((batchSize) => rate(entry.sentencesPerSecond?.[batchSize]));
       lines.push(
-        `| ${label} | ${delta(entry)} | ${speeds.join(' | ')} | ${fixed(entry.latencyMs?.p50, 1)} | ${fixed(entry.latencyMs?.p99, 1)} | ${fixed(entry.coldStartMs, 0)} | ${megabytes(entry.peakRssBytes)} |`,
+        `| ${label} | ${delta(entry)} | ${speeds.join(' | ')} | ${fixed(entry.latencyMs?.p50, 1)} | ${fixed(entry.latencyMs?.p99, 1)} | ${fixed(entry.coldStartMs, 0)} | ${mebibytes(entry.peakRssBytes)} |`,
       );
     }
     const unfinished = model.results.filter((entry) => entry.error && entry.maxAbsDelta !== undefined);
@@ -76,14 +76,14 @@ export function renderMarkdown(report) {
 
   const checked = report.models.filter((model) => !model.timed);
   if (checked.length > 0) {
-    lines.push('## Checked, not timed', '', 'Same graphs as above with other pooling or real weights: max |Δ| against sentence-transformers, peak RSS in MB.', '');
+    lines.push('## Checked, not timed', '', 'Same graphs as above with other pooling or real weights: max |Δ| against sentence-transformers, peak RSS in MiB.', '');
     lines.push(`| engine | ${checked.map((model) => model.label).join(' | ')} |`);
     lines.push(`| --- |${checked.map(() => ' ---: |').join('')}`);
     for (const { id } of report.engines) {
       const cells = checked.map((model) => {
         const entry = model.results.find((result) => result.engine === id);
         if (!entry) return '–';
-        return entry.maxAbsDelta === undefined ? `not run: ${entry.error ?? ''}` : `${delta(entry)}, ${megabytes(entry.peakRssBytes)} MB`;
+        return entry.maxAbsDelta === undefined ? `not run: ${entry.error ?? ''}` : `${delta(entry)}, ${mebibytes(entry.peakRssBytes)} MiB`;
       });
       lines.push(`| ${engineLabel(report, id)} | ${cells.join(' | ')} |`);
     }
@@ -93,10 +93,10 @@ export function renderMarkdown(report) {
   if (report.int8) lines.push(...int8Markdown(report.int8));
 
   lines.push('## Installed size', '', 'What each engine needs on disk besides the model files: the package and everything it pulls in, as installed here.', '');
-  lines.push('| engine | installed MB |', '| --- | ---: |');
+  lines.push('| engine | installed MiB |', '| --- | ---: |');
   for (const engine of report.engines) {
-    const note = engine.cudaLibraryBytes ? ` (of which ${megabytes(engine.cudaLibraryBytes)} MB CUDA libraries: nvidia-*, triton; this torch is a CUDA build)` : '';
-    lines.push(`| ${engine.label} | ${engine.error ? `not measured: ${engine.error}` : `${megabytes(engine.installedBytes)}${note}`} |`);
+    const note = engine.cudaLibraryBytes ? ` (of which ${mebibytes(engine.cudaLibraryBytes)} MiB CUDA libraries: nvidia-*, triton; this torch is a CUDA build)` : '';
+    lines.push(`| ${engine.label} | ${engine.error ? `not measured: ${engine.error}` : `${mebibytes(engine.installedBytes)}${note}`} |`);
   }
   lines.push(
     '',
@@ -130,10 +130,10 @@ function int8Markdown(section) {
       lines.push(`Not run: ${model.error}.`, '');
       continue;
     }
-    lines.push(`| engine | weights | STS-B Spearman ×100 | mean cos | 1st pct | ${batchSizes.map((batchSize, index) => (index === 0 ? `sent/s b${batchSize}` : `b${batchSize}`)).join(' | ')} | peak RSS MB |`);
+    lines.push(`| engine | weights | STS-B Spearman ×100 | mean cos | 1st pct | ${batchSizes.map((batchSize, index) => (index === 0 ? `sent/s b${batchSize}` : `b${batchSize}`)).join(' | ')} | peak RSS MiB |`);
     lines.push(`| --- | --- | ---: | ---: | ---: |${batchSizes.map(() => ' ---: |').join('')} ---: |`);
     const untimed = batchSizes.map(() => '–').join(' | ');
-    lines.push(`| ${section.reference.label} | fp32 (reference) | ${fixed(model.reference.spearman, 2)} | 1 | 1 | ${untimed} | ${megabytes(model.reference.peakRssBytes)} |`);
+    lines.push(`| ${section.reference.label} | fp32 (reference) | ${fixed(model.reference.spearman, 2)} | 1 | 1 | ${untimed} | ${mebibytes(model.reference.peakRssBytes)} |`);
     for (const entry of model.results) {
       const { label, weights } = engine(entry.engine);
       if (entry.spearman === undefined) {
@@ -141,7 +141,7 @@ function int8Markdown(section) {
         continue;
       }
       const speeds = batchSizes.map((batchSize) => rate(entry.sentencesPerSecond?.[batchSize]));
-      lines.push(`| ${label} | ${weights} | ${fixed(entry.spearman, 2)} | ${fixed(entry.meanCosine, 5)} | ${fixed(entry.p1Cosine, 5)} | ${speeds.join(' | ')} | ${megabytes(entry.peakRssBytes)} |`);
+      lines.push(`| ${label} | ${weights} | ${fixed(entry.spearman, 2)} | ${fixed(entry.meanCosine, 5)} | ${fixed(entry.p1Cosine, 5)} | ${speeds.join(' | ')} | ${mebibytes(entry.peakRssBytes)} |`);
     }
     const unfinished = model.results.filter((entry) => entry.error && entry.spearman !== undefined);
     if (unfinished.length > 0) lines.push('', ...unfinished.map((entry) => `Scored but not timed: ${entry.error}.`));
