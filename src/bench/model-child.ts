@@ -23,7 +23,7 @@ export interface ColdResult {
   loadToFirstVector: number;
   /** From this process starting to holding the first vector (ms): Node's boot and sentvec's import too. */
   processToFirstVector: number;
-  /** Peak resident set (MB) after the first vector and one batch of RSS_BATCH sentences. */
+  /** Peak resident set (MiB) after the first vector and one batch of RSS_BATCH sentences. */
   peakRssMB: number;
   backend: string;
   /** The native ISA level the kernels ran at ($SENTVEC_ISA, else the best). */

@@ -93,7 +93,7 @@ function modelTable(report: BenchReport): string {
       withMargin(row.p50Ms), withMargin(row.p99Ms),
     ]),
   ]);
-  return table(['backend', 'dtype', 'threads', 'cold start ms', 'peak RSS MB', ...batches.map((b) => `batch ${b} sent/s`), 'p50 ms', 'p99 ms'], rows, 3);
+  return table(['backend', 'dtype', 'threads', 'cold start ms', 'peak RSS MiB', ...batches.map((b) => `batch ${b} sent/s`), 'p50 ms', 'p99 ms'], rows, 3);
 }
 
 /** The whole human-readable report: machine, kernel table, peaks, model table, warnings. */
@@ -196,7 +196,7 @@ function figuresOf(report: BenchReport): Map<string, Figure> {
     add(`${cell} p50 ms`, row.p50Ms, false);
     add(`${cell} p99 ms`, row.p99Ms, false);
     add(`${cell} cold start ms`, row.coldStartMs, false);
-    add(`${cell} peak RSS MB`, row.peakRssMB, false);
+    add(`${cell} peak RSS MiB`, row.peakRssMB, false);
   }
   return figures;
 }
