@@ -61,21 +61,15 @@ export function agreement(found: Float32Array[], expected: Float32Array[], indic
   let worst = -1;
   found.forEach((vector, i) => {
     const golden = expected[indices[i]];
-    let dot = 0;
-    let aa = 0;
-    let bb = 0;
     for (let c = 0; c < golden.length; c++) {
       const delta = Math.abs(vector[c] - golden[c]);
       if (!(delta <= maxAbs)) {
         maxAbs = Number.isNaN(delta) ? Infinity : delta;
         worst = indices[i];
       }
-      dot += vector[c] * golden[c];
-      aa += vector[c] * vector[c];
-      bb += golden[c] * golden[c];
     }
     if (vector.length !== golden.length) maxAbs = Infinity;
-    minCosine = Math.min(minCosine, dot / Math.sqrt(aa * bb));
+    minCosine = Math.min(minCosine, cosine(golden, vector));
   });
   return { maxAbs, minCosine, worst };
 }
