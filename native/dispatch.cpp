@@ -89,6 +89,14 @@ const X86Features& x86_features() {
 }
 #endif
 
+bool i8_offsets_packed() {
+#if defined(__x86_64__) || defined(_M_X64)
+  return x86_features().avx512f && x86_features().avx512vnni;
+#else
+  return false;
+#endif
+}
+
 int isa_level_count() { return kLevels; }
 
 IsaLevel isa_level(int index) { return {&kTables[index], cpu_supports(kTables[index])}; }

@@ -137,7 +137,7 @@ void pack_task(const void* context, int64_t panel, float* scratch) {
   int8_t* column_codes = reinterpret_cast<int8_t*>(scratch);
   int8_t* codes = plan.packed.codes + panel * kLinearPanel * padded;
   float* scales = plan.packed.scales + panel * blocks * kLinearPanel;
-  int32_t* offsets = plan.packed.offsets + panel * blocks * kLinearPanel;
+  int32_t* offsets = plan.packed.offsets ? plan.packed.offsets + panel * blocks * kLinearPanel : nullptr;
   for (int64_t c = 0; c < kLinearPanel; c++) {
     const int64_t n = panel * kLinearPanel + c;
     for (int64_t b = 0; b < blocks; b++) {
@@ -145,10 +145,12 @@ void pack_task(const void* context, int64_t panel, float* scratch) {
       if (n >= plan.N) {
         for (int64_t i = 0; i < kI8Block; i++) column_codes[b * kI8Block + i] = 0;
       }
-      int32_t sum = 0;
-      for (int64_t i = 0; i < kI8Block; i++) sum += column_codes[b * kI8Block + i];
       scales[b * kLinearPanel + c] = scale;
-      offsets[b * kLinearPanel + c] = -128 * sum;
+      if (offsets != nullptr) {
+        int32_t sum = 0;
+        for (int64_t i = 0; i < kI8Block; i++) sum += column_codes[b * kI8Block + i];
+        offsets[b * kLinearPanel + c] = -128 * sum;
+      }
     }
     for (int64_t k = 0; k < padded; k++) codes[(k / 4) * kGroupBytes + c * 4 + k % 4] = column_codes[k];
   }
@@ -170,7 +172,7 @@ struct Columns {
 inline Columns columns_at(const PackedLinearI8& w, int64_t padded, int64_t blocks, int64_t c) {
   const int64_t panel = c / kLinearPanel, lane = c % kLinearPanel;
   return {w.codes + panel * kLinearPanel * padded + lane * 4, w.scales + panel * blocks * kLinearPanel + lane,
-          w.offsets + panel * blocks * kLinearPanel + lane};
+          w.offsets ? w.offsets + panel * blocks * kLinearPanel + lane : nullptr};
 }
 
 inline int32_t load_group(const int8_t* p) {
@@ -367,6 +369,7 @@ void pack_quantized_i8(void* packed, const int8_t* codes, const float* scales, i
 void linear_i8(const LinearI8Args& args) {
 #if defined(SENTVEC_ISA_AVX512)
   // the AVX-512 level needs only AVX-512F; without VNNI its int8 products run at the AVX2 level
+  // (and the weights carry no offsets: i8_offsets_packed)
   if (!x86_features().avx512vnni) return avx2::linear_i8(args);
 #endif
   const int64_t padded = i8_padded_k(args.K), blocks = i8_blocks(args.K);

@@ -87,6 +87,10 @@ constexpr int kI8Max = 127;
 inline int64_t i8_padded_k(int64_t K) { return (K + kI8Block - 1) / kI8Block * kI8Block; }
 inline int64_t i8_blocks(int64_t K) { return i8_padded_k(K) / kI8Block; }
 
+// Whether packed int8 weights carry offsets (below): only AVX-512 VNNI reads them, so they are
+// packed only where this CPU runs it; dispatch.cpp answers, the same for the life of the process.
+bool i8_offsets_packed();
+
 // A packed int8 weight: columns padded as for float32 (packed_linear_columns), in panels of
 // kLinearPanel columns. Within a panel, codes come in groups of 4 consecutive k: group g holds
 // kLinearPanel columns × 4 bytes (column c's k = 4g..4g+3 at byte 4c), the operand layout of a
@@ -95,18 +99,19 @@ inline int64_t i8_blocks(int64_t K) { return i8_padded_k(K) / kI8Block; }
 struct PackedLinearI8 {
   int8_t* codes;     // packed_linear_columns(N) × i8_padded_k(K)
   float* scales;     // packed_linear_columns(N) × i8_blocks(K)
-  int32_t* offsets;  // packed_linear_columns(N) × i8_blocks(K)
+  int32_t* offsets;  // packed_linear_columns(N) × i8_blocks(K), or null unless i8_offsets_packed()
 };
 inline int64_t packed_linear_i8_bytes(int64_t N, int64_t K) {
   const int64_t columns = packed_linear_columns(N);
-  return columns * i8_padded_k(K) + columns * i8_blocks(K) * int64_t{sizeof(float) + sizeof(int32_t)};
+  const int64_t per_block = int64_t{sizeof(float)} + (i8_offsets_packed() ? int64_t{sizeof(int32_t)} : 0);
+  return columns * i8_padded_k(K) + columns * i8_blocks(K) * per_block;
 }
-// The three regions of one packed_linear_i8_bytes buffer (64-byte aligned: every region is).
+// The regions of one packed_linear_i8_bytes buffer (64-byte aligned: every region is).
 inline PackedLinearI8 packed_linear_i8(void* buffer, int64_t N, int64_t K) {
   const int64_t columns = packed_linear_columns(N);
   auto* bytes = static_cast<int8_t*>(buffer);
   float* scales = reinterpret_cast<float*>(bytes + columns * i8_padded_k(K));
-  return {bytes, scales, reinterpret_cast<int32_t*>(scales + columns * i8_blocks(K))};
+  return {bytes, scales, i8_offsets_packed() ? reinterpret_cast<int32_t*>(scales + columns * i8_blocks(K)) : nullptr};
 }
 // The activations of one int8 call, quantized: codes (M, i8_padded_k(K)) then scales (M, blocks).
 inline int64_t quantized_rows_bytes(int64_t M, int64_t K) {

@@ -22,6 +22,13 @@ test('LinearWeight: shape, format and packed bytes; taken only for its own shape
   const weight = new addon.LinearWeight(random(N * K, 1), N, K, 'f32');
   t.deepEqual([weight.N, weight.K, weight.format], [N, K, 'f32'], 'N, K and format');
   t.equal(weight.bytes, Math.ceil(N / widestTile) * widestTile * K * 4, `${weight.bytes} bytes: columns padded to ${widestTile}`);
+  // i8: a code per weight (K padded to blocks of 32), a float scale per block, and an int32 offset
+  // per block only on a CPU that runs AVX-512 VNNI, the one level that reads them
+  const i8 = new addon.LinearWeight(random(N * K, 1), N, K, 'i8');
+  const [columns, padded] = [Math.ceil(N / widestTile) * widestTile, Math.ceil(K / 32) * 32];
+  const perBlock = (i8.bytes - columns * padded) / (columns * (padded / 32));
+  const avx512 = addon.isaLevels().some((level) => level.name === 'avx512' && level.supported);
+  t.ok(avx512 ? perBlock === 4 || perBlock === 8 : perBlock === 4, `i8: ${i8.bytes} bytes, ${perBlock} per block beside the codes`);
   const call = (w: unknown, k: number, n: number) =>
     () => addon.linear(new Float32Array(M * n), random(M * k, 1), w as never, random(n, 1), null, M, k, n, 'none');
   t.throws(call(weight, K, 16), /linear: weight was made for N=20, K=8, not N=16, K=8/, 'other N');
