@@ -58,6 +58,11 @@ export interface Kernels<Buf = unknown> {
   alloc(length: number): Buf;
   /** Gives back storage obtained from `alloc`. */
   free(buffer: Buf): void;
+  /**
+   * Floats [offset, offset + length) of `buffer` (from `alloc`) as a Buf of their own, valid while
+   * `buffer` is and never freed itself: scratch whose lifetimes do not overlap shares storage.
+   */
+  view(buffer: Buf, offset: number, length: number): Buf;
   /** Copies `data` to the start of `buffer`. */
   write(buffer: Buf, data: Float32Array): void;
   /** Copies the first `length` floats of `buffer` out. */
@@ -110,10 +115,11 @@ export interface Kernels<Buf = unknown> {
 }
 
 /** Storage of the backends whose buffers are plain Float32Arrays (js, native). */
-export const float32ArrayStorage: Pick<Kernels<Float32Array>, 'weight' | 'alloc' | 'free' | 'write' | 'read' | 'length'> = {
+export const float32ArrayStorage: Pick<Kernels<Float32Array>, 'weight' | 'alloc' | 'free' | 'view' | 'write' | 'read' | 'length'> = {
   weight: (data) => data,
   alloc: (length) => new Float32Array(length),
   free: () => {},
+  view: (buffer, offset, length) => buffer.subarray(offset, offset + length),
   write: (buffer, data) => buffer.set(data),
   read: (buffer, length) => buffer.slice(0, length),
   length: (buffer) => buffer.length,
@@ -189,6 +195,12 @@ export function withShapeChecks<Buf>(k: Kernels<Buf>): Kernels<Buf> {
       return k.alloc(length);
     },
     free: (buffer) => k.free(buffer),
+    view: (buffer, offset, length) => {
+      positiveInts('view', { length });
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new KernelShapeError('view', `offset must be an integer ≥ 0, got ${offset}`);
+      holds(k, 'view', 'buffer', buffer, offset + length);
+      return k.view(buffer, offset, length);
+    },
     write: (buffer, data) => {
       holds(k, 'write', 'buffer', buffer, data.length);
       k.write(buffer, data);

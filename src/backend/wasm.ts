@@ -80,7 +80,10 @@ interface Hole {
  * allocates and frees the same sizes every time therefore reuses the same blocks and never grows.
  */
 class Heap {
-  private readonly live = new Map<number, { bytes: number; floats: number }>();
+  private readonly live = new Map<number, { bytes: number; floats: number; views?: number[] }>();
+  // Views inside live blocks, by address: the floats each holds. A view at a block's start is the
+  // block's own address, so there the block's length is what bounds it.
+  private readonly views = new Map<number, number>();
   private readonly holes: Hole[] = [];
   private top: number;
   private inUse = 0;
@@ -97,9 +100,21 @@ class Heap {
     return at;
   }
 
+  view(at: number, offset: number, floats: number): number {
+    const block = this.live.get(at);
+    if (!block) throw new Error(`sentvec wasm: view of ${at}, which is not a live buffer of this backend`);
+    if (offset + floats > block.floats) throw new Error(`sentvec wasm: view of floats ${offset}..${offset + floats} of a buffer of ${block.floats}`);
+    if (offset === 0) return at;
+    const viewAt = at + offset * 4;
+    this.views.set(viewAt, floats);
+    (block.views ??= []).push(viewAt);
+    return viewAt;
+  }
+
   release(at: number): void {
     const block = this.live.get(at);
     if (!block) throw new Error(`sentvec wasm: free of ${at}, which is not a live buffer of this backend`);
+    for (const viewAt of block.views ?? []) this.views.delete(viewAt);
     this.live.delete(at);
     this.inUse -= block.bytes;
     let index = this.holes.findIndex((hole) => hole.at > at);
@@ -123,9 +138,9 @@ class Heap {
   }
 
   floats(at: number): number {
-    const block = this.live.get(at);
-    if (!block) throw new Error(`sentvec wasm: ${at} is not a live buffer of this backend`);
-    return block.floats;
+    const floats = this.live.get(at)?.floats ?? this.views.get(at);
+    if (floats === undefined) throw new Error(`sentvec wasm: ${at} is not a live buffer of this backend`);
+    return floats;
   }
 
   stats(): { reserved: number; inUse: number } {
@@ -307,6 +322,7 @@ export async function loadWasmKernels(options: WasmOptions = {}): Promise<WasmKe
     },
     alloc: (length) => heap.allocate(length),
     free: (buffer) => heap.release(buffer),
+    view: (buffer, offset, length) => heap.view(buffer, offset, length),
     write: (buffer, data) => floatsAt(buffer, data.length).set(data),
     read: (buffer, length) => floatsAt(buffer, length).slice(),
     length: (buffer) => heap.floats(buffer),

@@ -146,6 +146,9 @@ export class Activations<Buf> {
   readonly context: Buf;
   readonly residual: Buf;
   readonly intermediate: Buf;
+  // q, k, v and context are dead once the attention output is in `residual`, and the intermediate
+  // is dead before the next layer writes q: one block holds both, the larger of 4·C and F per row
+  private readonly shared: Buf;
 
   constructor(
     private readonly kernels: Kernels<Buf>,
@@ -153,18 +156,15 @@ export class Activations<Buf> {
     shape: EncoderShape,
   ) {
     const floats = rows * shape.C;
-    this.q = kernels.alloc(floats);
-    this.k = kernels.alloc(floats);
-    this.v = kernels.alloc(floats);
-    this.context = kernels.alloc(floats);
+    this.shared = kernels.alloc(rows * Math.max(4 * shape.C, shape.F));
+    [this.q, this.k, this.v, this.context] = [0, 1, 2, 3].map((index) => kernels.view(this.shared, index * floats, floats));
+    this.intermediate = kernels.view(this.shared, 0, rows * shape.F);
     this.residual = kernels.alloc(floats);
-    this.intermediate = kernels.alloc(rows * shape.F);
   }
 
   free(): void {
-    for (const buffer of [this.q, this.k, this.v, this.context, this.residual, this.intermediate]) {
-      this.kernels.free(buffer);
-    }
+    this.kernels.free(this.shared);
+    this.kernels.free(this.residual);
   }
 }
 
