@@ -55,7 +55,9 @@ inline bool quantize_full_block(const float* values, int8_t* codes, float& scale
     scale = 0.0f;
     return true;
   }
-  const vf inverse = vbroadcast(static_cast<float>(kI8Max) / block_max);
+  const float inverse_scalar = static_cast<float>(kI8Max) / block_max;
+  if (!(inverse_scalar <= kFloatMax)) return false;  // the scalar loop's clamps make such codes
+  const vf inverse = vbroadcast(inverse_scalar);
   const vf low = vbroadcast(-static_cast<float>(kI8Max)), high = vbroadcast(static_cast<float>(kI8Max));
   for (int j = 0; j < kVectors; j++) store_codes(codes + j * W, vmin(vmax(vround(vmul(lanes[j], inverse)), low), high));
   scale = block_max / static_cast<float>(kI8Max);
@@ -80,10 +82,12 @@ inline float quantize_block(const float* values, int64_t count, int8_t* codes) {
   // the reference's codes of such a block are all 0 and its scale NaN or ∞: every output is NaN
   if (!finite) return __builtin_nanf("");
   if (max == 0.0f) return 0.0f;
+  // below max 127 / 3.4e38 the inverse is ∞: values become ±∞, clamped to ±127, and zeros NaN,
+  // which the reference's Int8Array stores as 0
   const float inverse = static_cast<float>(kI8Max) / max;
   for (int64_t i = 0; i < count; i++) {
     const float code = vround(values[i] * inverse);
-    codes[i] = static_cast<int8_t>(vmin(vmax(code, -static_cast<float>(kI8Max)), static_cast<float>(kI8Max)));
+    codes[i] = code == code ? static_cast<int8_t>(vmin(vmax(code, -static_cast<float>(kI8Max)), static_cast<float>(kI8Max))) : 0;
   }
   return max / static_cast<float>(kI8Max);
 }

@@ -53,6 +53,12 @@ function nonFinite(values: Float32Array): Float32Array {
   return values;
 }
 
+// (rows, K) values whose blocks' max |x| lies below 127 / 3.4e38, so that the reference's inverse
+// scale overflows to ∞ and its clamps alone make the codes (zeros, which become NaN, give 0)
+function tinyBlocks(rows: number, K: number): Float32Array {
+  return uniform(rows * K, 1e-38).map((value, i) => (i % 5 === 0 ? 0 : value));
+}
+
 // (rows, K) values ±127 (codes ±127, scale 1), the sign fixed per row: every product is ±127²
 function extremes(rows: number, K: number, negative: (row: number) => boolean): Float32Array {
   const values = new Float32Array(rows * K);
@@ -75,6 +81,8 @@ test('int8 linear: activation codes, weight codes and block sums equal the refer
     { label: 'exact sums over 30 blocks', inp: blocksOf127(5, 950, true), weight: blocksOf127(70, 950, true), M: 5, K: 950, N: 70 },
     // a NaN or infinity in a block: the codes the reference's scalar loop makes of it
     { label: 'non-finite activations', inp: nonFinite(uniform(6 * B, 3)), weight: scaledIdentity(B), M: 6, K: B, N: B },
+    { label: 'activation blocks too small for a finite inverse scale', inp: tinyBlocks(6, B), weight: scaledIdentity(B), M: 6, K: B, N: B },
+    { label: 'weight blocks too small for a finite inverse scale', inp: scaledIdentity(B), weight: tinyBlocks(40, B), M: B, K: B, N: 40 },
     // the largest pair (2·127²) and block (32·127²) sums of either sign, where a saturating
     // 16-bit pair sum (vpmaddubsw on unsigned activations) or a -128 would show; 30 blocks stay below 2²⁴
     { label: 'extreme codes', inp: extremes(7, 960, (r) => r % 2 === 1), weight: extremes(40, 960, (n) => n % 3 === 0), M: 7, K: 960, N: 40 },
