@@ -1,6 +1,8 @@
 // node dist/bench/int8-speed.js [checkpoint] [batches]: sentences per second of the float32 and the
-// int8 model side by side on the native backend, at the ISA level and thread count of
-// $SENTVEC_ISA and $SENTVEC_THREADS (else the best level, every core), inline (no worker thread).
+// int8 model side by side on the backend of $SENTVEC_BACKEND (else native), at the ISA level and
+// thread count of $SENTVEC_ISA and $SENTVEC_THREADS (else the best level, every core), or the wasm
+// module of $SENTVEC_WASM (one thread; relaxed needs node --experimental-wasm-relaxed-simd), inline
+// (no worker thread).
 // Both models live in one process and take turns, pass for pass, over the same 128 STS-B test
 // sentences, so a busy shared machine slows both alike; each round gives one int8/fp32 ratio, and
 // the report is the median of 15 rounds with their range, in wall time and in CPU time of the
@@ -8,6 +10,7 @@
 // leaves nearest the truth. Both models' vectors are first checked against the sentence-transformers
 // goldens.
 import { load, type SentenceModel as Model } from '../src/index.js';
+import type { BackendName } from '../src/backend/kernels.js';
 import { quantileEstimate } from '../src/bench/stats.js';
 import { checkpointDir, stsTestSentences, type CheckpointName } from '../test/fixtures.js';
 import { agreement, embeddingGolden } from '../test/goldens.js';
@@ -20,14 +23,14 @@ const ROUNDS = 15;
 // the bounds the int8 tests hold the whole model to (test/int8-quality.test.ts is stricter)
 const CHECKS = { fp32: { maxAbs: 1e-4 }, int8: { minCosine: 0.99 } };
 
+const backend = (process.env.SENTVEC_BACKEND ?? 'native') as BackendName;
 const sentences = stsTestSentences().slice(0, SENTENCES);
 const golden = embeddingGolden(name).vectors;
 const models: Record<'fp32' | 'int8', Model> = {
-  fp32: await load(checkpointDir(name), { worker: false, dtype: 'fp32' }),
-  int8: await load(checkpointDir(name), { worker: false, dtype: 'int8' }),
+  fp32: await load(checkpointDir(name), { worker: false, dtype: 'fp32', backend }),
+  int8: await load(checkpointDir(name), { worker: false, dtype: 'int8', backend }),
 };
 for (const [dtype, model] of Object.entries(models)) {
-  if (model.backend !== 'native') throw new Error(`the native backend did not load (got ${model.backend})`);
   const { maxAbs, minCosine } = agreement(await model.encode(sentences), golden);
   const bad = dtype === 'fp32' ? !(maxAbs <= CHECKS.fp32.maxAbs) : !(minCosine >= CHECKS.int8.minCosine);
   if (bad) throw new Error(`${dtype}: max |Δ| ${maxAbs.toExponential(2)}, lowest cosine ${minCosine.toFixed(5)} against the goldens`);
@@ -45,8 +48,9 @@ const summary = (values: number[]) => {
   return `${quantileEstimate(values, 0.5).value.toFixed(2)} (${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)})`;
 };
 
-const isa = process.env.SENTVEC_ISA ?? 'best level';
-console.log(`${name}, native ${isa}, ${process.env.SENTVEC_THREADS ?? 'every'} thread(s), ${SENTENCES} sentences a pass, ${ROUNDS} rounds`);
+const where = backend === 'native' ? `native ${process.env.SENTVEC_ISA ?? 'best level'}, ${process.env.SENTVEC_THREADS ?? 'every'} thread(s)`
+  : backend === 'wasm' ? `wasm ${process.env.SENTVEC_WASM ?? 'best module'}, one thread` : backend;
+console.log(`${name}, ${where}, ${SENTENCES} sentences a pass, ${ROUNDS} rounds`);
 console.log('batch  fp32 sent/s  int8 sent/s  int8/fp32 wall, median (range)  int8/fp32 CPU time  fastest passes');
 for (const batch of BATCHES) {
   await pass(models.fp32, batch);
