@@ -91,6 +91,7 @@ export function renderMarkdown(report) {
   }
 
   if (report.int8) lines.push(...int8Markdown(report.int8));
+  if (report.wasmInt8) lines.push(...wasmInt8Markdown(report.wasmInt8));
 
   lines.push('## Installed size', '', 'What each engine needs on disk besides the model files: the package and everything it pulls in, as installed here.', '');
   lines.push('| engine | installed MiB |', '| --- | ---: |');
@@ -158,6 +159,63 @@ function int8Markdown(section) {
   return lines;
 }
 
+function wasmInt8Markdown(section) {
+  const { subsets } = section;
+  const engine = (id) => section.engines.find((candidate) => candidate.id === id);
+  const named = (id) => `${engine(id).label}, ${engine(id).weights}`;
+  const batchSizes = subsets.batchSizes.map(String);
+  const lines = [
+    '## WASM on one thread, int8 against fp32',
+    '',
+    `Measured ${section.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${machineLine(section.machine)}, in ${section.minutes.toFixed(1)} min by \`npm run bench:peers\` (section wasm-int8).`,
+    loadLine(section.loadAverage),
+    'The WASM engines, each on a single thread in a process of its own, as a page without worker threads runs them:',
+    `- **mean cos / lowest cos**: cosine of each of the first ${subsets.check} STS-B test sentences' vectors (batch 32) to sentence-transformers' fp32 vector.`,
+    `- **sentences/s**: batch 1 over the first ${subsets.latency} sentences, larger batches over the first ${subsets.throughput}; the median of ${subsets.rounds} round${subsets.rounds === 1 ? '' : 's'} in which a model's engines take turns.`,
+    '- **speed-up**: an int8 engine\'s sentences/s divided by another engine\'s, batch by batch.',
+    '',
+  ];
+  for (const model of section.models) {
+    lines.push(`### ${model.label}`, '');
+    if (model.error) {
+      lines.push(`Not run: ${model.error}.`, '');
+      continue;
+    }
+    lines.push(`| engine | weights | mean cos | lowest cos | ${batchSizes.map((batchSize, index) => (index === 0 ? `sent/s b${batchSize}` : `b${batchSize}`)).join(' | ')} |`);
+    lines.push(`| --- | --- | ---: | ---: |${batchSizes.map(() => ' ---: |').join('')}`);
+    for (const entry of model.results) {
+      const { label, weights } = engine(entry.engine);
+      if (entry.meanCosine === undefined) {
+        lines.push(`| ${label} | ${weights} | not run: ${cell(entry.error ?? 'no result')} ||${batchSizes.map(() => '|').join('')}`);
+        continue;
+      }
+      const speeds = batchSizes.map((batchSize) => rate(entry.sentencesPerSecond?.[batchSize]));
+      lines.push(`| ${label} | ${weights} | ${fixed(entry.meanCosine, 5)} | ${fixed(entry.minCosine, 5)} | ${speeds.join(' | ')} |`);
+    }
+    const speedOf = (id) => model.results.find((entry) => entry.engine === id)?.sentencesPerSecond;
+    const speedUps = section.engines.flatMap(({ id, baselines = [] }) => baselines.map((baseline) => [id, baseline]))
+      .filter(([id, baseline]) => speedOf(id) && speedOf(baseline));
+    if (speedUps.length > 0) {
+      lines.push('', `| speed-up | against | ${batchSizes.map((batchSize) => `b${batchSize}`).join(' | ')} |`);
+      lines.push(`| --- | --- |${batchSizes.map(() => ' ---: |').join('')}`);
+      for (const [id, baseline] of speedUps) {
+        const ratios = batchSizes.map((batchSize) => `${fixed(speedOf(id)[batchSize] / speedOf(baseline)[batchSize], 2)}×`);
+        lines.push(`| ${named(id)} | ${named(baseline)} | ${ratios.join(' | ')} |`);
+      }
+    }
+    const unfinished = model.results.filter((entry) => entry.error && entry.meanCosine !== undefined);
+    if (unfinished.length > 0) lines.push('', ...unfinished.map((entry) => `Checked but not timed: ${entry.error}.`));
+    lines.push('');
+  }
+  lines.push(
+    'Notes:',
+    '- sentvec: `load(dir, { backend: \'wasm\', dtype })` with `$SENTVEC_WASM` choosing the module; Node 20 runs the relaxed-SIMD one behind `--experimental-wasm-relaxed-simd`.',
+    '- onnxruntime-web int8: the int8 section\'s `onnx/model_qint8_avx512_vnni.onnx`; `numThreads: 1`.',
+    '',
+  );
+  return lines;
+}
+
 const escapeXml = (text) => text.replace(/[<>&"]/g, (character) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[character]);
 
 export function renderSvg(report) {
@@ -169,6 +227,10 @@ export function renderSvg(report) {
     })),
     ...(report.int8?.models ?? []).map((model) => ({
       title: `${model.label}, int8 against fp32 (${report.int8.startedAt.slice(0, 10)}): sentences/s`,
+      rows: model.results.map((entry) => ({ label: entry.engine, speeds: entry.sentencesPerSecond })),
+    })),
+    ...(report.wasmInt8?.models ?? []).map((model) => ({
+      title: `${model.label}, WASM on one thread, int8 against fp32 (${report.wasmInt8.startedAt.slice(0, 10)}): sentences/s`,
       rows: model.results.map((entry) => ({ label: entry.engine, speeds: entry.sentencesPerSecond })),
     })),
   ];
@@ -213,9 +275,14 @@ export function renderSvg(report) {
   const caption = (section, what) => {
     const busy = section.loadAverage?.max > 1 ? ' (a busy machine: speeds are low and noisy)' : '';
     const load = section.loadAverage ? `; load average ${fixed(section.loadAverage.min, 1)}–${fixed(section.loadAverage.max, 1)}${busy}` : '';
-    return `${section.startedAt.slice(0, 10)}: ${section.threads} threads each, ${what}, STS-B test sentences; ${section.machine.cpu}, ${section.machine.cores} cores${load}.`;
+    return `${section.startedAt.slice(0, 10)}: ${section.threads} thread${section.threads === 1 ? '' : 's'} each, ${what}, STS-B test sentences; ${section.machine.cpu}, ${section.machine.cores} cores${load}.`;
   };
-  const captions = [caption(report, 'fp32'), ...(report.int8 ? [caption(report.int8, 'int8 and fp32')] : []), 'Details: peers.md'];
+  const captions = [
+    caption(report, 'fp32'),
+    ...(report.int8 ? [caption(report.int8, 'int8 and fp32')] : []),
+    ...(report.wasmInt8 ? [caption(report.wasmInt8, 'WASM int8 and fp32')] : []),
+    'Details: peers.md',
+  ];
   captions.forEach((text, index) => parts.push(`<text x="10" y="${y + 14 + 15 * index}" font-size="11" fill="#555">${escapeXml(text)}</text>`));
   const height = y + 14 + 15 * captions.length;
   return [

@@ -2,12 +2,13 @@
 // bench/results/peers.{md,svg,json}. Every measurement runs in a fresh child process per engine
 // (worker.mjs / worker.py) so that peak RSS and cold start belong to that engine alone, and every
 // engine's vectors are checked against sentence-transformers before it is timed.
-// Two sections: `peers` (float32, every engine) and `int8` (each engine's own int8 recipe beside
-// float32, scored on all STS-B test sentences: issue 13). A run of one section keeps the other's
-// last results in peers.json, each with its own date and load.
-// Usage: node run.mjs [--sections=peers,int8] [--engines=id,id] [--models=checkpoint,checkpoint]
-//   [--batches=1,32] (the int8 section's batch sizes; default 1, 8, 32, 128)
-//   [--rounds=N] (the int8 section's timing rounds, engines in turns; default 3)
+// Three sections: `peers` (float32, every engine), `int8` (each engine's own int8 recipe beside
+// float32, scored on all STS-B test sentences: issue 13) and `wasm-int8` (the WASM engines in
+// int8 and float32 on one thread). A run of some sections keeps the others' last results in
+// peers.json, each with its own date and load.
+// Usage: node run.mjs [--sections=peers,int8,wasm-int8] [--engines=id,id] [--models=checkpoint,checkpoint]
+//   [--batches=1,32] (the int8 sections' batch sizes; default 1, 8, 32, 128)
+//   [--rounds=N] (the int8 sections' timing rounds, engines in turns; default 3)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -65,7 +66,7 @@ const ONE_THREAD = [
   { id: 'sentvec-native', label: 'sentvec native', driver: 'sentvec', options: { backend: 'native' } },
 ];
 
-// The int8 section: real checkpoints, so that STS-B scores mean something.
+// The int8 sections: real checkpoints, so that STS-B scores mean something.
 const INT8_MODELS = [
   { checkpoint: 'all-MiniLM-L6-v2', label: 'all-MiniLM-L6-v2' },
   { checkpoint: 'all-mpnet-base-v2', label: 'all-mpnet-base-v2' },
@@ -76,6 +77,7 @@ const variant = (id, fields) => {
   const base = ENGINES.find((engine) => engine.id === id);
   return { ...base, ...fields, options: { ...base.options, ...fields.options } };
 };
+const ORT_INT8 = { weights: 'int8 dynamic, per channel (Optimum avx512_vnni)', options: { file: 'model_qint8_avx512_vnni.onnx' } };
 const llamaCpp = (fields) => ({ python: 'llama-cpp', needsGguf: true, weights: 'q8_0 GGUF (convert_hf_to_gguf.py)', ...fields });
 // Each int8 engine with its own recommended recipe (weights/export-onnx.py, weights/export-gguf.sh
 // say where each comes from), beside the float32 run of the same engine where there is one.
@@ -85,11 +87,29 @@ const INT8_ENGINES = [
   variant('sentvec-wasm', { weights: 'fp32' }),
   variant('sentvec-wasm', { id: 'sentvec-wasm-int8', weights: 'int8 (q8_0 blocks, quantized at load)', options: { dtype: 'int8' } }),
   variant('onnxruntime-node', { weights: 'fp32' }),
-  variant('onnxruntime-node', { id: 'onnxruntime-node-int8', weights: 'int8 dynamic, per channel (Optimum avx512_vnni)', options: { file: 'model_qint8_avx512_vnni.onnx' } }),
-  variant('onnxruntime-web', { id: 'onnxruntime-web-int8', weights: 'int8 dynamic, per channel (Optimum avx512_vnni)', options: { file: 'model_qint8_avx512_vnni.onnx' } }),
+  variant('onnxruntime-node', { id: 'onnxruntime-node-int8', ...ORT_INT8 }),
+  variant('onnxruntime-web', { id: 'onnxruntime-web-int8', ...ORT_INT8 }),
   variant('transformers-js', { id: 'transformers-js-q8', weights: "q8 (its convert.py: per channel, 7-bit weights)", options: { dtype: 'q8' } }),
   llamaCpp({ id: 'llama-cpp-q8_0', weights: 'q8_0 GGUF, flash attention on', options: { flashAttention: true } }),
   llamaCpp({ id: 'llama-cpp-q8_0-no-fa', weights: 'q8_0 GGUF, flash attention off', options: { flashAttention: false } }),
+];
+
+// The wasm-int8 section: sentvec's two WASM modules and onnxruntime-web, each in float32 and
+// int8 (onnxruntime-web with the int8 section's file), on one thread as a browser page without
+// worker threads runs them. `baseline` names what each int8 engine's speed is set against.
+const oneThreadEngine = (id, fields = {}) => {
+  const base = ONE_THREAD.find((engine) => engine.id === id);
+  return { ...base, ...fields, options: { ...base.options, ...fields.options } };
+};
+const WASM_INT8_ENGINES = [
+  oneThreadEngine('sentvec-wasm-simd', { weights: 'fp32' }),
+  oneThreadEngine('sentvec-wasm-simd', { id: 'sentvec-wasm-simd-int8', weights: 'int8 (q8_0 blocks)', options: { dtype: 'int8' },
+    baselines: ['sentvec-wasm-simd', 'onnxruntime-web-int8'] }),
+  oneThreadEngine('sentvec-wasm-relaxed', { weights: 'fp32' }),
+  oneThreadEngine('sentvec-wasm-relaxed', { id: 'sentvec-wasm-relaxed-int8', weights: 'int8 (q8_0 blocks)', options: { dtype: 'int8' },
+    baselines: ['sentvec-wasm-relaxed', 'sentvec-wasm-simd', 'onnxruntime-web-int8'] }),
+  oneThreadEngine('onnxruntime-web', { weights: 'fp32' }),
+  oneThreadEngine('onnxruntime-web', { id: 'onnxruntime-web-int8', ...ORT_INT8, baselines: ['onnxruntime-web'] }),
 ];
 
 function option(name) {
@@ -415,7 +435,7 @@ async function int8Section(context) {
   const { pairs, scratch, sentencesFile } = context;
   const engines = selected(INT8_ENGINES, 'engines', 'id');
   const models = selected(INT8_MODELS, 'models', 'checkpoint');
-  const batchSizes = (option('batches') ?? ['1', '8', '32', '128']).map(Number);
+  const timing = timingPlan();
   const onnxFailures = engines.some((engine) => engine.needsOnnx) ? prepare(path.join(repoRoot, 'weights/export-onnx.sh'), models, onnxReady) : new Map();
   const llamaProblem = engines.some((engine) => engine.needsGguf) ? ensureLlamaEnv() : undefined;
   const ggufFailures = engines.some((engine) => engine.needsGguf) ? prepare(path.join(repoRoot, 'weights/export-gguf.sh'), models, ggufReady) : new Map();
@@ -423,7 +443,7 @@ async function int8Section(context) {
   const section = openSection();
   const report = {
     ...section.header,
-    subsets: { ...INT8_SUBSETS, sentences: 2 * pairs.length, pairs: pairs.length, batchSizes },
+    subsets: { ...INT8_SUBSETS, sentences: 2 * pairs.length, pairs: pairs.length, batchSizes: timing.batchSizes, rounds: timing.rounds },
     reference: (await describeEngines([reference]))[0],
     engines: await describeEngines(engines),
     models: [],
@@ -469,46 +489,118 @@ async function int8Section(context) {
     }
   }
 
-  // Speeds on a shared machine drift by tens of percent from one minute to the next, so each
-  // model's engines are timed in turns, round after round, and each keeps its median round: a
-  // slow minute then lands on every engine alike.
-  const batches = batchSizes.map((batchSize) => [batchSize, batchSize === 1 ? INT8_SUBSETS.latency : INT8_SUBSETS.throughput]);
-  const rounds = Number(option('rounds')?.[0] ?? INT8_ROUNDS);
-  if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error(`--rounds must be a positive integer, got ${option('rounds')}`);
-  report.subsets.rounds = rounds;
   for (const [index, model] of models.entries()) {
     const entries = report.models[index].results.filter((result) => result.spearman !== undefined);
-    const runs = new Map(entries.map((entry) => [entry, []]));
-    for (let round = 1; round <= rounds; round++) {
-      for (const entry of entries.filter((candidate) => candidate.error === undefined)) {
-        try {
-          log(`${model.checkpoint}: ${entry.engine}: timing, round ${round} of ${rounds}`);
-          section.beforeTimedRun();
-          const engine = engines.find((candidate) => candidate.id === entry.engine);
-          const { result: timing } = await runWorker(engine, { ...base(model), task: 'timing', batches });
-          runs.get(entry).push(timing.throughput);
-        } catch (error) {
-          entry.error = error.message;
-          log(error.message);
-        }
-      }
-    }
-    for (const [entry, throughputs] of runs) {
-      if (entry.error !== undefined || throughputs.length === 0) continue;
-      const perBatch = (pick) => Object.fromEntries(batchSizes.map((batchSize) => [batchSize, pick(throughputs.map((run) => run[batchSize]).sort((a, b) => a - b))]));
-      entry.sentencesPerSecond = perBatch((sorted) => sorted[(sorted.length - 1) >> 1]);
-      entry.sentencesPerSecondRange = perBatch((sorted) => [sorted[0], sorted.at(-1)]);
-    }
+    await timeInTurns(section, model, engines, entries, { ...base(model), ...timing.spec }, timing.rounds);
   }
 
   return section.close(report);
 }
 
+/** The int8 sections' batch sizes (--batches), rounds (--rounds) and the timing task's batches. */
+function timingPlan() {
+  const batchSizes = (option('batches') ?? ['1', '8', '32', '128']).map(Number);
+  const rounds = Number(option('rounds')?.[0] ?? INT8_ROUNDS);
+  if (!(Number.isInteger(rounds) && rounds > 0)) throw new Error(`--rounds must be a positive integer, got ${option('rounds')}`);
+  const batches = batchSizes.map((batchSize) => [batchSize, batchSize === 1 ? INT8_SUBSETS.latency : INT8_SUBSETS.throughput]);
+  return { batchSizes, rounds, spec: { task: 'timing', batches } };
+}
+
+/**
+ * Times one model's engines (`entries`, those without an error) with `spec`, `rounds` times: speeds on a shared
+ * machine drift by tens of percent from one minute to the next, so the engines take turns, round
+ * after round, and each keeps its median round (and the range): a slow minute then lands on every
+ * engine alike.
+ */
+async function timeInTurns(section, model, engines, entries, spec, rounds) {
+  const runs = new Map(entries.map((entry) => [entry, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const entry of entries.filter((candidate) => candidate.error === undefined)) {
+      try {
+        log(`${model.checkpoint}: ${entry.engine}: timing, round ${round} of ${rounds}`);
+        section.beforeTimedRun();
+        const engine = engines.find((candidate) => candidate.id === entry.engine);
+        const { result: timing } = await runWorker(engine, spec);
+        runs.get(entry).push(timing.throughput);
+      } catch (error) {
+        entry.error = error.message;
+        log(error.message);
+      }
+    }
+  }
+  const batchSizes = spec.batches.map(([batchSize]) => batchSize);
+  for (const [entry, throughputs] of runs) {
+    if (entry.error !== undefined || throughputs.length === 0) continue;
+    const perBatch = (pick) => Object.fromEntries(batchSizes.map((batchSize) => [batchSize, pick(throughputs.map((run) => run[batchSize]).sort((a, b) => a - b))]));
+    entry.sentencesPerSecond = perBatch((sorted) => sorted[(sorted.length - 1) >> 1]);
+    entry.sentencesPerSecondRange = perBatch((sorted) => [sorted[0], sorted.at(-1)]);
+  }
+}
+
+/**
+ * The WASM engines on one thread: each one's vectors of the first SUBSETS.check sentences against
+ * sentence-transformers' float32 ones (mean and lowest cosine), then sentences/s, timed in turns.
+ */
+async function wasmInt8Section(context) {
+  const { scratch, sentencesFile } = context;
+  const engines = selected(WASM_INT8_ENGINES, 'engines', 'id');
+  const models = selected(INT8_MODELS, 'models', 'checkpoint');
+  const onnxFailures = engines.some((engine) => engine.needsOnnx) ? prepare(path.join(repoRoot, 'weights/export-onnx.sh'), models, onnxReady) : new Map();
+  const reference = ENGINES.find((engine) => engine.id === 'sentence-transformers');
+  const timing = timingPlan();
+  const section = openSection();
+  const report = {
+    ...section.header,
+    threads: 1,
+    subsets: { ...INT8_SUBSETS, check: SUBSETS.check, batchSizes: timing.batchSizes, rounds: timing.rounds },
+    engines: engines.map(({ id, label, weights, baselines }) => ({ id, label, weights, baselines })),
+    models: [],
+  };
+  const checkFile = path.join(scratch, 'wasm-int8-check.json');
+  fs.writeFileSync(checkFile, JSON.stringify(JSON.parse(fs.readFileSync(sentencesFile, 'utf8')).slice(0, SUBSETS.check)));
+
+  for (const model of models) {
+    const base = { checkpoint: model.checkpoint, threads: 1, sentencesFile };
+    const vectorsSpec = (id) => ({ ...base, task: 'vectors', sentencesFile: checkFile, batchSize: 32, vectorsFile: path.join(scratch, `wasm-int8-${model.checkpoint}-${id}.f32`) });
+    const modelReport = { checkpoint: model.checkpoint, label: model.label, results: [] };
+    report.models.push(modelReport);
+    log(`${model.checkpoint}: wasm-int8: reference vectors from sentence-transformers`);
+    const referenceRun = await runWorker(reference, vectorsSpec(reference.id)).catch((error) => error);
+    if (referenceRun instanceof Error) {
+      modelReport.error = `no reference vectors: ${referenceRun.message}`;
+      log(modelReport.error);
+      continue;
+    }
+    const referenceVectors = readVectors(vectorsSpec(reference.id).vectorsFile);
+    for (const engine of engines) {
+      const entry = { engine: engine.id };
+      modelReport.results.push(entry);
+      try {
+        if (engine.needsOnnx && onnxFailures.has(model.checkpoint)) throw new Error(onnxFailures.get(model.checkpoint));
+        log(`${model.checkpoint}: ${engine.id}: one thread, check`);
+        await runWorker(engine, vectorsSpec(engine.id));
+        const cosines = rowCosines(readVectors(vectorsSpec(engine.id).vectorsFile), referenceVectors, SUBSETS.check);
+        entry.meanCosine = cosines.reduce((sum, cosine) => sum + cosine, 0) / cosines.length;
+        entry.minCosine = Math.min(...cosines);
+      } catch (error) {
+        entry.error = error.message;
+        log(error.message);
+      }
+    }
+    await timeInTurns(section, model, engines, modelReport.results, { ...base, ...timing.spec }, timing.rounds);
+  }
+
+  return section.close(report);
+}
+
+const SECTIONS = ['peers', 'int8', 'wasm-int8'];
+
 async function main() {
-  const sections = option('sections') ?? ['peers', 'int8'];
-  const unknown = sections.filter((section) => !['peers', 'int8'].includes(section));
-  if (unknown.length > 0) throw new Error(`unknown section ${unknown.join(', ')}; expected peers, int8`);
-  const wanted = [...(sections.includes('peers') ? MODELS : []), ...(sections.includes('int8') ? INT8_MODELS : [])];
+  const sections = option('sections') ?? SECTIONS;
+  const unknown = sections.filter((section) => !SECTIONS.includes(section));
+  if (unknown.length > 0) throw new Error(`unknown section ${unknown.join(', ')}; expected ${SECTIONS.join(', ')}`);
+  const int8Models = sections.some((section) => section !== 'peers') ? INT8_MODELS : [];
+  const wanted = [...(sections.includes('peers') ? MODELS : []), ...int8Models];
   const unfetched = [...new Set(wanted.map((model) => model.checkpoint))]
     .filter((checkpoint) => !option('models') || option('models').includes(checkpoint))
     .filter((checkpoint) => !fs.existsSync(path.join(checkpointFolder(checkpoint), '.complete')));
@@ -525,10 +617,11 @@ async function main() {
   const started = Date.now();
   const resultsFile = path.join(resultsDir, 'peers.json');
   const previous = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : {};
-  const { int8: previousInt8, ...previousPeers } = previous;
+  const { int8: previousInt8, wasmInt8: previousWasmInt8, ...previousPeers } = previous;
   const peers = sections.includes('peers') ? await peersSection(context) : previousPeers;
   const int8 = sections.includes('int8') ? await int8Section(context) : previousInt8;
-  const report = { ...peers, ...(int8 ? { int8 } : {}) };
+  const wasmInt8 = sections.includes('wasm-int8') ? await wasmInt8Section(context) : previousWasmInt8;
+  const report = { ...peers, ...(int8 ? { int8 } : {}), ...(wasmInt8 ? { wasmInt8 } : {}) };
   fs.mkdirSync(resultsDir, { recursive: true });
   fs.writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(path.join(resultsDir, 'peers.md'), renderMarkdown(report));
