@@ -73,10 +73,12 @@ const INT8_MODELS = [
 ];
 const INT8_SUBSETS = { throughput: 256, latency: 64 };
 const INT8_ROUNDS = 3;
-const variant = (id, fields) => {
-  const base = ENGINES.find((engine) => engine.id === id);
+/** Engine `id` of `list` with `fields` over it, its options merged. */
+const derive = (list, id, fields = {}) => {
+  const base = list.find((engine) => engine.id === id);
   return { ...base, ...fields, options: { ...base.options, ...fields.options } };
 };
+const variant = (id, fields) => derive(ENGINES, id, fields);
 const ORT_INT8 = { weights: 'int8 dynamic, per channel (Optimum avx512_vnni)', options: { file: 'model_qint8_avx512_vnni.onnx' } };
 const llamaCpp = (fields) => ({ python: 'llama-cpp', needsGguf: true, weights: 'q8_0 GGUF (convert_hf_to_gguf.py)', ...fields });
 // Each int8 engine with its own recommended recipe (weights/export-onnx.py, weights/export-gguf.sh
@@ -96,11 +98,8 @@ const INT8_ENGINES = [
 
 // The wasm-int8 section: sentvec's two WASM modules and onnxruntime-web, each in float32 and
 // int8 (onnxruntime-web with the int8 section's file), on one thread as a browser page without
-// worker threads runs them. `baseline` names what each int8 engine's speed is set against.
-const oneThreadEngine = (id, fields = {}) => {
-  const base = ONE_THREAD.find((engine) => engine.id === id);
-  return { ...base, ...fields, options: { ...base.options, ...fields.options } };
-};
+// worker threads runs them. `baselines` name the engines each int8 one's speed is divided by.
+const oneThreadEngine = (id, fields) => derive(ONE_THREAD, id, fields);
 const WASM_INT8_ENGINES = [
   oneThreadEngine('sentvec-wasm-simd', { weights: 'fp32' }),
   oneThreadEngine('sentvec-wasm-simd', { id: 'sentvec-wasm-simd-int8', weights: 'int8 (q8_0 blocks)', options: { dtype: 'int8' },
@@ -507,10 +506,10 @@ function timingPlan() {
 }
 
 /**
- * Times one model's engines (`entries`, those without an error) with `spec`, `rounds` times: speeds on a shared
- * machine drift by tens of percent from one minute to the next, so the engines take turns, round
- * after round, and each keeps its median round (and the range): a slow minute then lands on every
- * engine alike.
+ * Times one model's engines (`entries`, those without an error) with `spec`, `rounds` times:
+ * speeds on a shared machine drift by tens of percent from one minute to the next, so the engines
+ * take turns, round after round, and each keeps its median round (and the range): a slow minute
+ * then lands on every engine alike.
  */
 async function timeInTurns(section, model, engines, entries, spec, rounds) {
   const runs = new Map(entries.map((entry) => [entry, []]));
