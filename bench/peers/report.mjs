@@ -23,6 +23,12 @@ const loadLine = (loadAverage) =>
     ? `The 1-minute load average before the timed runs was ${fixed(loadAverage.min, 1)}–${fixed(loadAverage.max, 1)}: above about 0.5, other processes shared the cores and the speeds below are lower than on an idle machine.`
     : 'Nothing was timed.';
 
+/** Lines for a model's engines that have a first result (`started`) but failed after it; a blank line first. */
+function unfinished(model, started, what) {
+  const entries = model.results.filter((entry) => entry.error && started(entry));
+  return entries.length > 0 ? ['', ...entries.map((entry) => `${what}: ${entry.error}.`)] : [];
+}
+
 export function renderMarkdown(report) {
   const { subsets, tolerance, threads, machine, loadAverage } = report;
   const lines = [
@@ -56,8 +62,7 @@ export function renderMarkdown(report) {
         `| ${label} | ${delta(entry)} | ${speeds.join(' | ')} | ${fixed(entry.latencyMs?.p50, 1)} | ${fixed(entry.latencyMs?.p99, 1)} | ${fixed(entry.coldStartMs, 0)} | ${mebibytes(entry.peakRssBytes)} |`,
       );
     }
-    const unfinished = model.results.filter((entry) => entry.error && entry.maxAbsDelta !== undefined);
-    if (unfinished.length > 0) lines.push('', ...unfinished.map((entry) => `Checked but not fully timed: ${entry.error}.`));
+    lines.push(...unfinished(model, (entry) => entry.maxAbsDelta !== undefined, 'Checked but not fully timed'));
     lines.push('');
   }
 
@@ -144,8 +149,7 @@ function int8Markdown(section) {
       const speeds = batchSizes.map((batchSize) => rate(entry.sentencesPerSecond?.[batchSize]));
       lines.push(`| ${label} | ${weights} | ${fixed(entry.spearman, 2)} | ${fixed(entry.meanCosine, 5)} | ${fixed(entry.p1Cosine, 5)} | ${speeds.join(' | ')} | ${mebibytes(entry.peakRssBytes)} |`);
     }
-    const unfinished = model.results.filter((entry) => entry.error && entry.spearman !== undefined);
-    if (unfinished.length > 0) lines.push('', ...unfinished.map((entry) => `Scored but not timed: ${entry.error}.`));
+    lines.push(...unfinished(model, (entry) => entry.spearman !== undefined, 'Scored but not timed'));
     lines.push('');
   }
   lines.push(
@@ -203,8 +207,7 @@ function wasmInt8Markdown(section) {
         lines.push(`| ${named(id)} | ${named(baseline)} | ${ratios.join(' | ')} |`);
       }
     }
-    const unfinished = model.results.filter((entry) => entry.error && entry.meanCosine !== undefined);
-    if (unfinished.length > 0) lines.push('', ...unfinished.map((entry) => `Checked but not timed: ${entry.error}.`));
+    lines.push(...unfinished(model, (entry) => entry.meanCosine !== undefined, 'Checked but not timed'));
     lines.push('');
   }
   lines.push(

@@ -425,6 +425,16 @@ async function peersSection(context) {
   return section.close(report);
 }
 
+/** sentence-transformers' run of `spec` for a model of `section`; undefined, with why in modelReport.error, if it fails. */
+async function runReference(reference, spec, modelReport, section) {
+  log(`${modelReport.checkpoint}: ${section}: reference vectors from sentence-transformers`);
+  const run = await runWorker(reference, spec).catch((error) => error);
+  if (!(run instanceof Error)) return run;
+  modelReport.error = `no reference vectors: ${run.message}`;
+  log(modelReport.error);
+  return undefined;
+}
+
 /**
  * Each engine encodes every STS-B test sentence at batch 32 (its peak RSS is taken there); the
  * vectors give the STS-B Spearman and the cosine of each sentence to sentence-transformers' float32
@@ -454,13 +464,8 @@ async function int8Section(context) {
     const modelReport = { checkpoint: model.checkpoint, label: model.label, results: [] };
     report.models.push(modelReport);
 
-    log(`${model.checkpoint}: int8: reference vectors from sentence-transformers`);
-    const referenceRun = await runWorker(reference, vectorsSpec(reference.id)).catch((error) => error);
-    if (referenceRun instanceof Error) {
-      modelReport.error = `no reference vectors: ${referenceRun.message}`;
-      log(modelReport.error);
-      continue;
-    }
+    const referenceRun = await runReference(reference, vectorsSpec(reference.id), modelReport, 'int8');
+    if (!referenceRun) continue;
     const referenceVectors = readVectors(vectorsSpec(reference.id).vectorsFile);
     modelReport.reference = { spearman: stsSpearman(referenceVectors, pairs), peakRssBytes: referenceRun.result.peakRssBytes };
 
@@ -563,13 +568,7 @@ async function wasmInt8Section(context) {
     const vectorsSpec = (id) => ({ ...base, task: 'vectors', sentencesFile: checkFile, batchSize: 32, vectorsFile: path.join(scratch, `wasm-int8-${model.checkpoint}-${id}.f32`) });
     const modelReport = { checkpoint: model.checkpoint, label: model.label, results: [] };
     report.models.push(modelReport);
-    log(`${model.checkpoint}: wasm-int8: reference vectors from sentence-transformers`);
-    const referenceRun = await runWorker(reference, vectorsSpec(reference.id)).catch((error) => error);
-    if (referenceRun instanceof Error) {
-      modelReport.error = `no reference vectors: ${referenceRun.message}`;
-      log(modelReport.error);
-      continue;
-    }
+    if (!(await runReference(reference, vectorsSpec(reference.id), modelReport, 'wasm-int8'))) continue;
     const referenceVectors = readVectors(vectorsSpec(reference.id).vectorsFile);
     for (const engine of engines) {
       const entry = { engine: engine.id };
