@@ -6,19 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'tape';
 import { jsKernels } from '../src/backend/js.js';
+import { cpuFlags } from '../src/bench/machine.js';
 import { Checkpoint, parseSafetensors } from '../src/safetensors.js';
 import { checkpointDir } from './fixtures.js';
 import { nativeAddonOrSkip } from './native-addon.js';
 
 function random(length: number, scale: number): Float32Array {
   return Float32Array.from({ length }, (_, i) => Math.sin(i * 78.233 + length) * scale);
-}
-
-/** Whether this CPU runs AVX-512 VNNI, as Linux's /proc/cpuinfo says; undefined where there is none. */
-function avx512Vnni(): boolean | undefined {
-  if (!fs.existsSync('/proc/cpuinfo')) return undefined;
-  const flags = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].trim().split(/\s+/);
-  return flags ? flags.includes('avx512f') && flags.includes('avx512_vnni') : undefined;
 }
 
 test('LinearWeight: shape, format and packed bytes; taken only for its own shape', async (t) => {
@@ -34,7 +28,8 @@ test('LinearWeight: shape, format and packed bytes; taken only for its own shape
   const i8 = new addon.LinearWeight(random(N * K, 1), N, K, 'i8');
   const [columns, padded] = [Math.ceil(N / widestTile) * widestTile, Math.ceil(K / 32) * 32];
   const perBlock = (i8.bytes - columns * padded) / (columns * (padded / 32));
-  const vnni = avx512Vnni();
+  const flags = cpuFlags();
+  const vnni = flags && flags.includes('avx512f') && flags.includes('avx512_vnni');
   if (vnni === undefined) {
     const avx512 = addon.isaLevels().some((level) => level.name === 'avx512' && level.supported);
     t.ok(avx512 ? perBlock === 4 || perBlock === 8 : perBlock === 4, `i8: ${i8.bytes} bytes, ${perBlock} per block beside the codes`);

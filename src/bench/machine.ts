@@ -22,14 +22,16 @@ export interface Machine {
 
 const KERNEL_FLAGS = ['sse4_2', 'avx', 'avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vl', 'avx512_vnni', 'avx_vnni', 'asimd', 'asimddp'];
 
-function cpuFlags(): string[] {
+/** Those of KERNEL_FLAGS this CPU has, as Linux's /proc/cpuinfo says; undefined where it says nothing. */
+export function cpuFlags(): string[] | undefined {
   try {
     const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
-    const line = info.split('\n').find((l) => /^(flags|Features)\s*:/.test(l)) ?? '';
+    const line = info.split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+    if (line === undefined) return undefined;
     const flags = new Set(line.split(':')[1]?.trim().split(/\s+/) ?? []);
     return KERNEL_FLAGS.filter((flag) => flags.has(flag));
   } catch {
-    return [];
+    return undefined;
   }
 }
 
@@ -50,7 +52,7 @@ export function describeMachine(benchmarkJs: string): Machine {
   return {
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
     cores: cores(),
-    cpuFlags: cpuFlags(),
+    cpuFlags: cpuFlags() ?? [],
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
     v8: process.versions.v8,
