@@ -546,7 +546,7 @@ async function timeInTurns(section, model, engines, entries, spec, rounds) {
  * sentence-transformers' float32 ones (mean and lowest cosine), then sentences/s, timed in turns.
  */
 async function wasmInt8Section(context) {
-  const { scratch, sentencesFile } = context;
+  const { pairs, scratch, sentencesFile } = context;
   const engines = selected(WASM_INT8_ENGINES, 'engines', 'id');
   const models = selected(INT8_MODELS, 'models', 'checkpoint');
   const onnxFailures = engines.some((engine) => engine.needsOnnx) ? prepare(path.join(repoRoot, 'weights/export-onnx.sh'), models, onnxReady) : new Map();
@@ -561,7 +561,7 @@ async function wasmInt8Section(context) {
     models: [],
   };
   const checkFile = path.join(scratch, 'wasm-int8-check.json');
-  fs.writeFileSync(checkFile, JSON.stringify(JSON.parse(fs.readFileSync(sentencesFile, 'utf8')).slice(0, SUBSETS.check)));
+  fs.writeFileSync(checkFile, JSON.stringify(pairs.flatMap((pair) => pair.sentences).slice(0, SUBSETS.check)));
 
   for (const model of models) {
     const base = { checkpoint: model.checkpoint, threads: 1, sentencesFile };
